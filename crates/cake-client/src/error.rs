@@ -1,0 +1,260 @@
+//! `Error`: the one error type of the SDK, and how a generated call's outcome becomes it.
+//!
+//! Every variant is safe to print: none holds the api_key (URLs are stripped or redacted, and
+//! any text that came from the server is cut to its first KiB and redacted).
+
+use progenitor_client::ResponseValue;
+use reqwest::StatusCode;
+
+use crate::{secret::redact_text, types, Client, ClientInfo};
+
+/// How much of a body an error keeps.
+pub const BODY_EXCERPT_BYTES: usize = 1024;
+
+/// What went wrong with a call. Match on it; [`Error::is_retryable`] says whether trying again
+/// may help.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// CAKE answered with its `Failure` envelope: it understood the request and said no. Also
+    /// when that envelope came with status 200.
+    #[error("CAKE said no (HTTP {status}){}: {message}", parameter.as_deref().map(|p| format!(" to {p}")).unwrap_or_default())]
+    Api {
+        /// The HTTP status it came with (200 included).
+        status: StatusCode,
+        /// CAKE's message.
+        message: String,
+        /// The parameter at fault, when CAKE named one.
+        parameter: Option<String>,
+    },
+    /// An HTTP error status without a `Failure` envelope (a proxy's error page, say).
+    #[error("HTTP {status} without a CAKE failure body; the body starts: {body:?}")]
+    Http {
+        /// The status.
+        status: StatusCode,
+        /// The body's first KiB, api_key redacted.
+        body: String,
+    },
+    /// The server could not be reached, did not answer in time, or the connection broke.
+    #[error("could not talk to CAKE ({kind}): {source}")]
+    Transport {
+        /// Connect, timeout, or another transport failure.
+        kind: TransportKind,
+        /// The cause, with its URL removed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A response whose body does not match the spec's schema.
+    #[error(
+        "the response (HTTP {status}) does not match the spec: {reason}; the body starts: {body:?}"
+    )]
+    Decode {
+        /// The status it came with.
+        status: StatusCode,
+        /// What did not match.
+        reason: String,
+        /// The body's first KiB, api_key redacted.
+        body: String,
+    },
+    /// A request the spec forbids, caught before anything was sent.
+    #[error("invalid request, not sent: {}{message}", parameter.as_deref().map(|p| format!("{p}: ")).unwrap_or_default())]
+    InvalidRequest {
+        /// The parameter at fault, when one is.
+        parameter: Option<String>,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+}
+
+/// The kinds of transport failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// The connection could not be made.
+    Connect,
+    /// No answer within the client's timeout.
+    Timeout,
+    /// The connection broke, or the body could not be read.
+    Other,
+}
+
+impl std::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "connection",
+        })
+    }
+}
+
+impl Error {
+    /// Whether the same request may succeed if sent again: transport failures, 429 and 5xx.
+    /// (Whether it is *safe* to send again is another matter: see
+    /// [`crate::runtime::RetryPolicy`] on Record Conversion.)
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } => true,
+            Error::Api { status, .. } | Error::Http { status, .. } => is_retryable_status(*status),
+            Error::Decode { .. } | Error::InvalidRequest { .. } => false,
+        }
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. }
+            | Error::Http { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            Error::Transport { source, .. } => source.status(),
+            Error::InvalidRequest { .. } => None,
+        }
+    }
+
+    /// The parameter at fault, when one is named.
+    pub fn parameter(&self) -> Option<&str> {
+        match self {
+            Error::Api { parameter, .. } | Error::InvalidRequest { parameter, .. } => {
+                parameter.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(parameter: Option<&str>, message: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            parameter: parameter.map(str::to_string),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn transport(source: reqwest::Error) -> Self {
+        let kind = if source.is_timeout() {
+            TransportKind::Timeout
+        } else if source.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Other
+        };
+        Error::Transport {
+            kind,
+            source: source.without_url(),
+        }
+    }
+}
+
+/// Statuses worth another try.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// The first KiB of a body, as text, with the api_key redacted.
+pub(crate) fn excerpt(body: &[u8], client: &Client) -> String {
+    let cut = &body[..body.len().min(BODY_EXCERPT_BYTES)];
+    redact_text(&String::from_utf8_lossy(cut), &client.inner().api_key)
+}
+
+/// The header by which the exec hook marks a `Failure` it made up for an error status that came
+/// without one, so that the status survives progenitor's decoding (see `runtime`).
+pub(crate) const SYNTHESIZED_HEADER: &str = "x-cake-sdk-no-envelope";
+
+/// Turns a generated call's outcome into this crate's result.
+pub(crate) async fn finish<T>(
+    client: &Client,
+    result: Result<ResponseValue<T>, progenitor_client::Error<types::Failure>>,
+) -> Result<T, Error> {
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(e) => Err(convert(client, e).await),
+    }
+}
+
+async fn convert(client: &Client, e: progenitor_client::Error<types::Failure>) -> Error {
+    use progenitor_client::Error as G;
+    let key = &client.inner().api_key;
+    match e {
+        G::InvalidRequest(message) | G::Custom(message) => invalid_from_message(&message),
+        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+            Error::transport(e)
+        }
+        G::ErrorResponse(value) => {
+            let status = value.status();
+            let synthesized = value.headers().contains_key(SYNTHESIZED_HEADER);
+            let failure = value.into_inner();
+            if synthesized {
+                Error::Http {
+                    status,
+                    body: failure.message,
+                }
+            } else {
+                Error::Api {
+                    status,
+                    message: redact_text(&failure.message, key),
+                    parameter: failure.parameter,
+                }
+            }
+        }
+        G::InvalidResponsePayload(body, e) => {
+            // Only success statuses reach a decode here: the exec hook gives every error status a
+            // `Failure` body. A `Failure` in a 200 is CAKE saying no, not a broken body.
+            match serde_json::from_slice::<types::Failure>(&body) {
+                Ok(failure) => Error::Api {
+                    status: StatusCode::OK,
+                    message: redact_text(&failure.message, key),
+                    parameter: failure.parameter,
+                },
+                Err(_) => Error::Decode {
+                    status: StatusCode::OK,
+                    reason: redact_text(&e.to_string(), key),
+                    body: excerpt(&body, client),
+                },
+            }
+        }
+        G::UnexpectedResponse(response) => {
+            let status = response.status();
+            match response.bytes().await {
+                Ok(body) => match serde_json::from_slice::<types::Failure>(&body) {
+                    Ok(failure) => Error::Api {
+                        status,
+                        message: redact_text(&failure.message, key),
+                        parameter: failure.parameter,
+                    },
+                    Err(_) if status.is_success() => Error::Decode {
+                        status,
+                        reason: format!("status {status} is not one the spec documents"),
+                        body: excerpt(&body, client),
+                    },
+                    Err(_) => Error::Http {
+                        status,
+                        body: excerpt(&body, client),
+                    },
+                },
+                Err(e) => Error::transport(e),
+            }
+        }
+    }
+}
+
+/// progenitor's builder messages and the pre-hook's validation messages, with the parameter
+/// recovered where the message names one.
+fn invalid_from_message(message: &str) -> Error {
+    // progenitor: "conversion to `u32` for offer_id failed", "offer_id was not initialized".
+    if let Some(rest) = message.strip_prefix("conversion to ") {
+        if let Some((ty, param)) = rest.split_once(" for ") {
+            let param = param.trim_end_matches(" failed");
+            return Error::invalid(
+                Some(param),
+                format!("expected a value that converts to {ty}"),
+            );
+        }
+    }
+    if let Some(param) = message.strip_suffix(" was not initialized") {
+        return Error::invalid(Some(param), "is required and was not set");
+    }
+    // The pre hook writes "<parameter>: <message>" (see `runtime`).
+    if let Some((param, rest)) = message.split_once(": ") {
+        if !param.contains(' ') {
+            return Error::invalid(Some(param), rest);
+        }
+    }
+    Error::invalid(None, message)
+}
