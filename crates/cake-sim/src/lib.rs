@@ -1,0 +1,1 @@
+//! A local, stateful CAKE simulator (to be built: issue 5).

@@ -1,0 +1,202 @@
+//! The spec as data, and its schemas as JSON Schema validators.
+//!
+//! OpenAPI 3.0 schemas are close to JSON Schema but not the same: `nullable`, a boolean
+//! `exclusiveMinimum`, and `$ref`s into `#/components/schemas`. [`to_json_schema`] converts one,
+//! with every component it may reference under `definitions`, so that a real validator (the
+//! `jsonschema` crate) holds bodies against the spec. The spec's custom formats are checked too:
+//! `cake-date-time` by [`cake_client::CakeDateTime`]'s parser, `date` by the validator.
+
+use serde_json::{json, Map, Value};
+
+/// The spec as this SDK was generated from it, as JSON.
+pub fn spec_json() -> Value {
+    serde_yaml_ng::from_str(cake_client::spec::SPEC_YAML).expect("spec/cake.yaml is YAML")
+}
+
+/// The spec as the typed `openapiv3` model.
+pub fn spec_model() -> openapiv3::OpenAPI {
+    serde_yaml_ng::from_str(cake_client::spec::SPEC_YAML).expect("spec/cake.yaml is OpenAPI 3.0")
+}
+
+/// The JSON value at a JSON pointer such as `#/components/schemas/Click`, or `None` when it does
+/// not resolve.
+pub fn resolve<'a>(spec: &'a Value, reference: &str) -> Option<&'a Value> {
+    spec.pointer(reference.strip_prefix('#')?)
+}
+
+const REF_PREFIX: &str = "#/components/schemas/";
+
+/// One OpenAPI schema (resolved against `spec`) as a self-contained JSON Schema (draft 7).
+pub fn to_json_schema(spec: &Value, schema: &Value) -> Value {
+    let mut root = convert(schema);
+    let mut definitions = Map::new();
+    if let Some(Value::Object(components)) = spec.pointer("/components/schemas") {
+        for (name, s) in components {
+            definitions.insert(name.clone(), convert(s));
+        }
+    }
+    if let Value::Object(map) = &mut root {
+        map.insert("definitions".into(), Value::Object(definitions));
+        map.insert(
+            "$schema".into(),
+            json!("http://json-schema.org/draft-07/schema#"),
+        );
+    } else {
+        root = json!({ "allOf": [root], "definitions": definitions });
+    }
+    root
+}
+
+fn convert(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                match k.as_str() {
+                    "$ref" => {
+                        let r = v.as_str().unwrap_or_default();
+                        let name = r.strip_prefix(REF_PREFIX).unwrap_or(r);
+                        out.insert("$ref".into(), json!(format!("#/definitions/{name}")));
+                    }
+                    // Not JSON Schema keywords, or handled below.
+                    "nullable" | "example" | "examples" | "discriminator" | "xml"
+                    | "externalDocs" | "deprecated" | "exclusiveMinimum" | "exclusiveMaximum" => {}
+                    "properties" => {
+                        let props = v
+                            .as_object()
+                            .map(|p| p.iter().map(|(n, s)| (n.clone(), convert(s))).collect())
+                            .unwrap_or_default();
+                        out.insert(k.clone(), Value::Object(props));
+                    }
+                    "items" | "additionalProperties" | "not" => {
+                        out.insert(
+                            k.clone(),
+                            if v.is_object() { convert(v) } else { v.clone() },
+                        );
+                    }
+                    "allOf" | "anyOf" | "oneOf" => {
+                        let list = v
+                            .as_array()
+                            .map(|a| a.iter().map(convert).collect())
+                            .unwrap_or_default();
+                        out.insert(k.clone(), Value::Array(list));
+                    }
+                    _ => {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            for (flag, bound) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if map.get(flag) == Some(&Value::Bool(true)) {
+                    if let Some(b) = out.remove(bound) {
+                        out.insert(flag.into(), b);
+                    }
+                }
+            }
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::String(t)) = out.get("type").cloned() {
+                    out.insert("type".into(), json!([t, "null"]));
+                }
+                if let Some(Value::Array(values)) = out.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+                if out.contains_key("$ref") {
+                    let inner = Value::Object(std::mem::take(&mut out));
+                    out.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// A validator for a JSON Schema made by [`to_json_schema`], with the spec's formats checked.
+pub fn validator(json_schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .with_format("cake-date-time", |s: &str| {
+            s.parse::<cake_client::CakeDateTime>().is_ok()
+        })
+        .with_format("decimal", |s: &str| {
+            s.parse::<cake_client::Decimal>().is_ok()
+        })
+        .build(json_schema)
+        .map_err(|e| e.to_string())
+}
+
+/// Every way `instance` breaks `schema` (an OpenAPI schema of `spec`), as "path: message" lines;
+/// empty when it conforms.
+pub fn violations(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
+    let js = to_json_schema(spec, schema);
+    match validator(&js) {
+        Ok(v) => v
+            .iter_errors(instance)
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    if e.instance_path().as_str().is_empty() {
+                        "(root)".to_string()
+                    } else {
+                        e.instance_path().to_string()
+                    },
+                    e
+                )
+            })
+            .collect(),
+        Err(e) => vec![format!("the schema itself is invalid: {e}")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn click_schema() -> (Value, Value) {
+        let spec = spec_json();
+        (spec.clone(), json!({"$ref": "#/components/schemas/Click"}))
+    }
+
+    #[test]
+    fn the_documented_click_conforms() {
+        let (spec, schema) = click_schema();
+        let click = json!({"click_id":"a","click_date":"2026-01-15 09:42:11","offer_id":1,"affiliate_id":2,
+            "ip_address":"203.0.113.42","country":"US","converted":false});
+        assert_eq!(violations(&spec, &schema, &click), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_t_in_a_date_time_a_missing_field_and_a_string_id_are_caught() {
+        let (spec, schema) = click_schema();
+        let click = json!({"click_id":"a","click_date":"2026-01-15T09:42:11","offer_id":"1",
+            "ip_address":"203.0.113.42","country":"US","converted":false});
+        let v = violations(&spec, &schema, &click).join("\n");
+        assert!(v.contains("/click_date"), "{v}");
+        assert!(v.contains("/offer_id"), "{v}");
+        assert!(v.contains("affiliate_id"), "{v}");
+    }
+
+    #[test]
+    fn money_as_a_string_is_caught() {
+        let spec = spec_json();
+        let schema = json!({"$ref": "#/components/schemas/OfferReportTotals"});
+        let totals = json!({"clicks": 1, "conversions": 1, "payout": "18.00", "revenue": 22.00});
+        let v = violations(&spec, &schema, &totals).join("\n");
+        assert!(v.contains("/payout"), "{v}");
+    }
+
+    #[test]
+    fn nullable_and_exclusive_bounds_convert() {
+        let s = convert(
+            &json!({"type": "integer", "nullable": true, "minimum": 0, "exclusiveMinimum": true}),
+        );
+        assert_eq!(
+            s,
+            json!({"type": ["integer", "null"], "exclusiveMinimum": 0})
+        );
+    }
+}
