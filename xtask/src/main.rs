@@ -1,1 +1,146 @@
-fn main() {}
+//! The project's tasks, as Rust (`cargo xtask NAME`), so that they need nothing installed and
+//! run the same for everyone. `Makefile.toml` only calls into these.
+//!
+//! - `spec [FILE]`: checks spec/cake.yaml beyond parsing (see `spec_check`).
+//! - `codegen`: builds cake-client and copies the code generated into OUT_DIR to
+//!   `target/codegen/` for reading.
+//! - `contract [ARGS]`: runs the contract suite (`cargo test -p cake-contract-tests`).
+//! - `ci`: everything CI runs, in order; stops at the first failure.
+
+mod spec_check;
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("spec") => spec(args.get(1).map(PathBuf::from)),
+        Some("codegen") => codegen(),
+        Some("contract") => cargo(
+            &[
+                &["test", "-p", "cake-contract-tests"][..],
+                &strs(&args[1..]),
+            ]
+            .concat(),
+        ),
+        Some("ci") => ci(),
+        _ => Err(
+            "usage: cargo xtask <spec [FILE] | codegen | contract [CARGO TEST ARGS] | ci>".into(),
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn spec(file: Option<PathBuf>) -> Result<(), String> {
+    let path = file.unwrap_or_else(|| root().join("spec/cake.yaml"));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let problems = spec_check::check(&text);
+    if problems.is_empty() {
+        println!("{}: ok", path.display());
+        Ok(())
+    } else {
+        for p in &problems {
+            eprintln!("{}: {p}", path.display());
+        }
+        Err(format!(
+            "{} problem(s) in {}",
+            problems.len(),
+            path.display()
+        ))
+    }
+}
+
+fn cargo(args: &[&str]) -> Result<(), String> {
+    println!("$ cargo {}", args.join(" "));
+    let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn codegen() -> Result<(), String> {
+    let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "-p", "cake-client", "--message-format=json"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo build -p cake-client failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let out_dir = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "build-script-executed")
+        .filter(|m| {
+            m["package_id"]
+                .as_str()
+                .is_some_and(|id| id.contains("cake-client"))
+        })
+        .filter_map(|m| m["out_dir"].as_str().map(PathBuf::from))
+        .last()
+        .ok_or("cargo did not report cake-client's build script output")?;
+    let dest = root().join("target/codegen");
+    std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
+    for name in ["client.rs", "mock.rs", "operations.rs", "spec_table.rs"] {
+        std::fs::copy(out_dir.join(name), dest.join(name))
+            .map_err(|e| format!("copy {name}: {e}"))?;
+        println!("{}", dest.join(name).display());
+    }
+    Ok(())
+}
+
+fn ci() -> Result<(), String> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    spec(None)?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--workspace"])?;
+    cargo(&[
+        "test",
+        "-p",
+        "cake-client",
+        "--features",
+        "mock",
+        "--test",
+        "mock_helpers",
+    ])?;
+    cargo(&["package", "-p", "cake-client", "--allow-dirty"])?;
+    Ok(())
+}

@@ -211,8 +211,13 @@ async fn convert(client: &Client, e: progenitor_client::Error<types::Failure>) -
         }
         G::UnexpectedResponse(response) => {
             let status = response.status();
+            let synthesized = response.headers().contains_key(SYNTHESIZED_HEADER);
             match response.bytes().await {
                 Ok(body) => match serde_json::from_slice::<types::Failure>(&body) {
+                    Ok(failure) if synthesized => Error::Http {
+                        status,
+                        body: failure.message,
+                    },
                     Ok(failure) => Error::Api {
                         status,
                         message: redact_text(&failure.message, key),

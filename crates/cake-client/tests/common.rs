@@ -33,3 +33,146 @@ pub fn exact_query(
         got == expected
     }
 }
+
+/// What a [`ScriptedServer`] does with one request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// Answer with this status, extra headers and body.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// Read the request, then close the connection without a word (as a crash after the work
+    /// was done would).
+    Drop,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: serde_json::Value) -> Self {
+        Reply::Respond {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string(),
+        }
+    }
+}
+
+/// A request a [`ScriptedServer`] saw: its target (path and query) and when it came.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub target: String,
+    pub at: std::time::Instant,
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 that answers requests with a script, in order (the last
+/// reply repeats), and records what it saw. httpmock cannot drop a connection after reading a
+/// request or change its answer between calls; this can.
+pub struct ScriptedServer {
+    pub base_url: String,
+    pub seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl ScriptedServer {
+    pub async fn start(script: Vec<Reply>) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            let mut n = 0usize;
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => buf.extend_from_slice(&chunk[..k]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_string();
+                let target = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                log.lock().unwrap().push(Seen {
+                    target,
+                    at: std::time::Instant::now(),
+                });
+                let reply = script
+                    .get(n)
+                    .or(script.last())
+                    .cloned()
+                    .expect("a non-empty script");
+                n += 1;
+                match reply {
+                    Reply::Drop => drop(socket),
+                    Reply::Respond {
+                        status,
+                        headers,
+                        body,
+                    } => {
+                        let mut out = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                            body.len()
+                        );
+                        for (k, v) in headers {
+                            out.push_str(&format!("{k}: {v}\r\n"));
+                        }
+                        out.push_str("\r\n");
+                        out.push_str(&body);
+                        let _ = socket.write_all(out.as_bytes()).await;
+                        let _ = socket.shutdown().await;
+                    }
+                }
+            }
+        });
+        Self { base_url, seen }
+    }
+
+    pub fn hits(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    pub fn targets(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.target.clone())
+            .collect()
+    }
+}
+
+/// A tracing subscriber that writes every event and span field into a buffer, for tests that
+/// read what a call logged.
+#[derive(Clone, Default)]
+pub struct LogCapture(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).to_string()
+    }
+}

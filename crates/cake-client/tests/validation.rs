@@ -1,0 +1,150 @@
+//! Requests the spec forbids are never sent: each fails with `Error::InvalidRequest` naming the
+//! parameter, and the server sees nothing. The limits come from the spec (`cake_client::spec`).
+
+mod common;
+
+use cake_client::{spec, Error};
+use common::{client, date};
+use httpmock::MockServer;
+
+async fn assert_rejected<F, T>(server: &MockServer, parameter: &str, call: F)
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+    T: std::fmt::Debug,
+{
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let e = call.await.expect_err("the request must be refused");
+    assert!(matches!(e, Error::InvalidRequest { .. }), "{e:?}");
+    assert_eq!(e.parameter(), Some(parameter), "{e}");
+    any.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn row_limit_above_each_endpoints_spec_maximum_is_refused() {
+    let server = MockServer::start_async().await;
+    let c = client(&server);
+    let max = |id| spec::operation(id).unwrap().paging().unwrap().max_page_size;
+    assert_eq!(
+        (max("get_offer_report"), max("get_conversions")),
+        (10000, 500)
+    );
+    assert_rejected(
+        &server,
+        "row_limit",
+        c.get_offer_report()
+            .start_date(date("2026-01-01"))
+            .end_date(date("2026-01-02"))
+            .row_limit(max("get_offer_report") + 1)
+            .execute(),
+    )
+    .await;
+    assert_rejected(
+        &server,
+        "row_limit",
+        c.get_conversions()
+            .start_date(date("2026-01-01"))
+            .end_date(date("2026-01-02"))
+            .row_limit(max("get_conversions") + 1)
+            .execute(),
+    )
+    .await;
+    assert_rejected(
+        &server,
+        "row_limit",
+        c.get_click().row_limit(10001u32).execute(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn start_at_row_below_each_endpoints_base_is_refused() {
+    let server = MockServer::start_async().await;
+    let c = client(&server);
+    assert_rejected(
+        &server,
+        "start_at_row",
+        c.get_offer_report()
+            .start_date(date("2026-01-01"))
+            .end_date(date("2026-01-02"))
+            .start_at_row(0u32)
+            .execute(),
+    )
+    .await;
+    assert_rejected(
+        &server,
+        "start_at_row",
+        c.get_click().start_at_row(-1).execute(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_missing_required_parameter_is_refused() {
+    let server = MockServer::start_async().await;
+    let c = client(&server);
+    assert_rejected(
+        &server,
+        "end_date",
+        c.get_offer_report()
+            .start_date(date("2026-01-01"))
+            .execute(),
+    )
+    .await;
+    assert_rejected(
+        &server,
+        "offer_id",
+        c.record_conversion().click_id("a1b2").execute(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn start_date_after_end_date_is_refused() {
+    let server = MockServer::start_async().await;
+    let c = client(&server);
+    assert_rejected(
+        &server,
+        "start_date",
+        c.get_conversions()
+            .start_date(date("2026-02-01"))
+            .end_date(date("2026-01-31"))
+            .execute(),
+    )
+    .await;
+    assert_rejected(
+        &server,
+        "start_date",
+        c.get_click()
+            .start_date(date("2026-02-01"))
+            .end_date(date("2026-01-31"))
+            .execute(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ids_below_one_empty_click_ids_and_negative_money_are_refused() {
+    let server = MockServer::start_async().await;
+    let c = client(&server);
+    assert_rejected(&server, "offer_id", c.get_click().offer_id(0u32).execute()).await;
+    assert_rejected(
+        &server,
+        "click_id",
+        c.record_conversion().click_id("").offer_id(1u32).execute(),
+    )
+    .await;
+    assert_rejected(
+        &server,
+        "payout",
+        c.record_conversion()
+            .click_id("a")
+            .offer_id(1u32)
+            .payout(rust_decimal_macros::dec!(-1))
+            .execute(),
+    )
+    .await;
+}
