@@ -1,0 +1,355 @@
+//! Auto-pagination of the five list operations, checked on the wire: the offsets each endpoint
+//! starts from (1, or 0 on Get Click), the page size, where paging stops (at `total_rows` when the
+//! response has it, at a short page otherwise), an empty first page, and an exact multiple of the
+//! page size, with and without prefetch.
+
+mod common;
+
+use cake_client::{Client, Error, PageOptions};
+use common::{client, date};
+use futures::TryStreamExt;
+use httpmock::{Method::GET, Mock, MockServer};
+use serde_json::{json, Value};
+
+#[derive(Clone, Copy, Debug)]
+enum Endpoint {
+    Offers,
+    Affiliates,
+    Advertisers,
+    Clicks,
+    Conversions,
+}
+
+const ALL: [Endpoint; 5] = [
+    Endpoint::Offers,
+    Endpoint::Affiliates,
+    Endpoint::Advertisers,
+    Endpoint::Clicks,
+    Endpoint::Conversions,
+];
+
+impl Endpoint {
+    fn path(self) -> &'static str {
+        match self {
+            Endpoint::Offers => "/api/2/report/offer.json",
+            Endpoint::Affiliates => "/api/2/report/affiliate.json",
+            Endpoint::Advertisers => "/api/2/report/advertiser.json",
+            Endpoint::Clicks => "/api/2/click.json",
+            Endpoint::Conversions => "/api/2/conversions.json",
+        }
+    }
+
+    /// The documented first row: CAKE's reports and Get Conversions count from 1, Get Click from 0.
+    fn first_row(self) -> u32 {
+        if matches!(self, Endpoint::Clicks) {
+            0
+        } else {
+            1
+        }
+    }
+
+    fn reports_total(self) -> bool {
+        matches!(self, Endpoint::Clicks | Endpoint::Conversions)
+    }
+
+    fn row(self, i: u32) -> Value {
+        match self {
+            Endpoint::Offers => {
+                json!({"offer_id":i,"offer_name":"o","clicks":1,"unique_clicks":1,"conversions":0,"conversion_rate":0.0,"payout":0,"revenue":0,"profit":0,"epc":0})
+            }
+            Endpoint::Affiliates => {
+                json!({"affiliate_id":i,"affiliate_name":"a","clicks":1,"conversions":0,"conversion_rate":0.0,"payout":0,"epc":0})
+            }
+            Endpoint::Advertisers => {
+                json!({"advertiser_id":i,"advertiser_name":"a","clicks":1,"conversions":0,"revenue":0})
+            }
+            Endpoint::Clicks => {
+                json!({"click_id":format!("c{i}"),"click_date":"2026-01-15 09:42:11","offer_id":1,"affiliate_id":1,"ip_address":"198.51.100.1","country":"US","converted":false})
+            }
+            Endpoint::Conversions => {
+                json!({"conversion":{"conversion_id":i,"offer":{"offer_id":1,"offer_name":"o"},"affiliate":{"affiliate_id":1,"affiliate_name":"a"},
+                "payout":18.00,"revenue":22.00,"conversion_status":"approved","conversion_date":"2026-06-19 14:30:00"}})
+            }
+        }
+    }
+
+    fn body(self, rows: Vec<Value>, total: u32) -> Value {
+        match self {
+            Endpoint::Offers => {
+                json!({"request_status":"Success","response":{"data":{"offers":rows,"totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}})
+            }
+            Endpoint::Affiliates => {
+                json!({"request_status":"Success","response":{"data":{"affiliates":rows}}})
+            }
+            Endpoint::Advertisers => {
+                json!({"request_status":"Success","response":{"data":{"advertisers":rows}}})
+            }
+            Endpoint::Clicks => {
+                json!({"request_status":"Success","response":{"clicks":rows,"total_rows":total}})
+            }
+            Endpoint::Conversions => {
+                json!({"request_status":"Success","total_rows":total,"conversions":rows})
+            }
+        }
+    }
+
+    /// Streams every row and returns their ids in order.
+    async fn ids(self, c: &Client, options: PageOptions) -> Result<Vec<String>, Error> {
+        let (from, to) = (date("2026-01-01"), date("2026-01-31"));
+        Ok(match self {
+            Endpoint::Offers => {
+                c.get_offer_report()
+                    .start_date(from)
+                    .end_date(to)
+                    .stream_with(options)
+                    .map_ok(|r| r.offer_id.to_string())
+                    .try_collect()
+                    .await?
+            }
+            Endpoint::Affiliates => {
+                c.get_affiliate_report()
+                    .start_date(from)
+                    .end_date(to)
+                    .stream_with(options)
+                    .map_ok(|r| r.affiliate_id.to_string())
+                    .try_collect()
+                    .await?
+            }
+            Endpoint::Advertisers => {
+                c.get_advertiser_report()
+                    .start_date(from)
+                    .end_date(to)
+                    .stream_with(options)
+                    .map_ok(|r| r.advertiser_id.to_string())
+                    .try_collect()
+                    .await?
+            }
+            Endpoint::Clicks => {
+                c.get_click()
+                    .start_date(from)
+                    .end_date(to)
+                    .stream_with(options)
+                    .map_ok(|r| r.click_id.trim_start_matches('c').to_string())
+                    .try_collect()
+                    .await?
+            }
+            Endpoint::Conversions => {
+                c.get_conversions()
+                    .start_date(from)
+                    .end_date(to)
+                    .stream_with(options)
+                    .map_ok(|r| r.conversion_id.to_string())
+                    .try_collect()
+                    .await?
+            }
+        })
+    }
+}
+
+/// Serves `total` rows in pages of `size`, one mock per page offset (and one past the end).
+async fn serve<'a>(server: &'a MockServer, ep: Endpoint, total: u32, size: u32) -> Vec<Mock<'a>> {
+    let mut mocks = Vec::new();
+    for page in 0..=(total / size + 1) {
+        let start = ep.first_row() + page * size;
+        let rows: Vec<Value> = (page * size..(page * size + size).min(total))
+            .map(|i| ep.row(i + 1))
+            .collect();
+        let body = ep.body(rows, total);
+        mocks.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(GET)
+                        .path(ep.path())
+                        .query_param("start_at_row", start.to_string())
+                        .query_param("row_limit", size.to_string());
+                    then.status(200).json_body(body);
+                })
+                .await,
+        );
+    }
+    mocks
+}
+
+fn expected_ids(total: u32) -> Vec<String> {
+    (1..=total).map(|i| i.to_string()).collect()
+}
+
+async fn hits(mocks: &[Mock<'_>]) -> Vec<usize> {
+    let mut out = Vec::new();
+    for m in mocks {
+        out.push(m.calls_async().await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn several_pages_with_a_short_last_page_on_every_list_endpoint() {
+    for prefetch in [false, true] {
+        for ep in ALL {
+            let server = MockServer::start_async().await;
+            let mocks = serve(&server, ep, 5, 2).await;
+            let ids = ep
+                .ids(
+                    &client(&server),
+                    PageOptions {
+                        page_size: Some(2),
+                        prefetch,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(ids, expected_ids(5), "{ep:?}");
+            // Pages at first_row, +2, +4; the last is short, so nothing after it.
+            assert_eq!(
+                hits(&mocks).await,
+                vec![1, 1, 1, 0],
+                "{ep:?} prefetch={prefetch}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_exact_multiple_of_the_page_size_stops_at_total_rows_or_at_the_empty_page() {
+    for prefetch in [false, true] {
+        for ep in ALL {
+            let server = MockServer::start_async().await;
+            let mocks = serve(&server, ep, 4, 2).await;
+            let ids = ep
+                .ids(
+                    &client(&server),
+                    PageOptions {
+                        page_size: Some(2),
+                        prefetch,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(ids, expected_ids(4), "{ep:?}");
+            // With total_rows the stream knows it is done after 4 rows; without, an empty page
+            // tells it.
+            let expected = if ep.reports_total() {
+                vec![1, 1, 0, 0]
+            } else {
+                vec![1, 1, 1, 0]
+            };
+            assert_eq!(hits(&mocks).await, expected, "{ep:?} prefetch={prefetch}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_empty_first_page_yields_nothing_after_one_request() {
+    for ep in ALL {
+        let server = MockServer::start_async().await;
+        let mocks = serve(&server, ep, 0, 3).await;
+        let ids = ep
+            .ids(
+                &client(&server),
+                PageOptions {
+                    page_size: Some(3),
+                    prefetch: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(ids.is_empty(), "{ep:?}");
+        assert_eq!(hits(&mocks).await, vec![1, 0], "{ep:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_default_page_is_the_endpoints_spec_maximum() {
+    for (ep, max) in [
+        (Endpoint::Offers, 10000),
+        (Endpoint::Clicks, 10000),
+        (Endpoint::Conversions, 500),
+    ] {
+        let server = MockServer::start_async().await;
+        let mocks = serve(&server, ep, 3, max).await;
+        let ids = ep
+            .ids(&client(&server), PageOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(ids, expected_ids(3));
+        assert_eq!(
+            hits(&mocks).await[0],
+            1,
+            "{ep:?} asked for row_limit={max} from {}",
+            ep.first_row()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_size_above_the_maximum_fails_before_any_request() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let e = Endpoint::Conversions
+        .ids(
+            &client(&server),
+            PageOptions {
+                page_size: Some(501),
+                prefetch: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.parameter(), Some("row_limit"));
+    any.assert_calls_async(0).await;
+}
+
+#[tokio::test]
+async fn a_failing_page_ends_the_stream_with_its_error_after_the_rows_before_it() {
+    let server = MockServer::start_async().await;
+    let ep = Endpoint::Conversions;
+    let body = ep.body(vec![ep.row(1), ep.row(2)], 6);
+    server
+        .mock_async(|when, then| {
+            when.query_param("start_at_row", "1");
+            then.status(200).json_body(body);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.query_param("start_at_row", "3");
+            then.status(400).json_body(
+                json!({"request_status":"Failure","message":"no","parameter":"start_at_row"}),
+            );
+        })
+        .await;
+    let c = client(&server);
+    let mut stream = c
+        .get_conversions()
+        .start_date(date("2026-01-01"))
+        .end_date(date("2026-01-31"))
+        .stream_with(PageOptions {
+            page_size: Some(2),
+            prefetch: true,
+        });
+    assert_eq!(stream.try_next().await.unwrap().unwrap().conversion_id, 1);
+    assert_eq!(stream.try_next().await.unwrap().unwrap().conversion_id, 2);
+    let e = stream.try_next().await.unwrap_err();
+    assert_eq!(e.parameter(), Some("start_at_row"));
+    assert!(
+        stream.try_next().await.unwrap().is_none(),
+        "the stream ends after its error"
+    );
+}
+
+#[tokio::test]
+async fn collect_all_gathers_every_page() {
+    let server = MockServer::start_async().await;
+    let _mocks = serve(&server, Endpoint::Clicks, 7, 10000).await;
+    let all = client(&server)
+        .get_click()
+        .offer_id(12345u32)
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 7);
+}
