@@ -1,0 +1,408 @@
+//! The built-in demo dataset, on which every sample request of CAKE's documentation returns the
+//! documented sample figures, and a deterministic generator of large stores for load tests.
+//!
+//! Nothing here is random at run time: the same call gives the same store, byte for byte, so
+//! tests and benchmarks can state exact expectations. Every amount follows the samples' payout
+//! rule of 18.00 payout and 22.00 revenue per conversion.
+//!
+//! How the samples' figures fit together (January 2026 unless said otherwise):
+//! - Offer 12345 "Auto Insurance Quote - US" (advertiser 1021): 8420 clicks from 7930 distinct
+//!   IPs and 312 conversions: 1 click from affiliate 67890 (the sample click), and 2900 + 2800 +
+//!   2719 clicks with 110 + 104 + 98 conversions from affiliates 67891, 67892 and 67893, of which
+//!   490 come back from an IP already seen. 312 x 18.00 = 5616.00 payout, 312 x 22.00 = 6864.00
+//!   revenue, 1248.00 profit, 312 / 8420 = 3.71 %, 5616.00 / 8420 = 0.667 EPC.
+//! - Affiliate 67890 "MediaBridge Partners": that 1 click plus 3209 clicks with 142 conversions
+//!   on offer 12346: 3210 clicks, 142 conversions, 4.42 %, 2556.00 payout, 0.796 EPC. The other
+//!   affiliates earn less, so it tops the report sorted by payout.
+//! - Advertiser 1021 "Acme Financial Services": offers 12345 and 12346 (3209 + 871 clicks, 142 +
+//!   33 conversions): 12500 clicks, 487 conversions, 487 x 22.00 = 10714.00 revenue.
+//! - Offer 12345 leads the Offer Report sorted by conversions (12346 has 175, 22001 has 96).
+//! - Click `a1b2c3d4-e5f6-7890-abcd-ef1234567890` (2026-01-15 09:42:11) is affiliate 67890's only
+//!   click on offer 12345 in January; it converted on 2026-06-19 14:30:00 as conversion 998877
+//!   with `unique_id` ORD-98765, so the sample Record Conversion is a deduplicated repeat. It
+//!   counts as a January click and a June conversion (see `store`), so it changes no January
+//!   conversion figure.
+//! - In June 2026 offer 12345 also has a *pending* conversion (filtered out by the sample's
+//!   `conversion_status=approved`) and offer 12346 has two approved ones (filtered out by its
+//!   `offer_id`), so Get Conversions' sample returns exactly conversion 998877.
+//! - December 2025 and February 2026 hold activity that a January range must leave out.
+
+use cake_client::{types, CakeDateTime};
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::dataset::{
+    AdvertiserEntry, AffiliateEntry, ClickEntry, ConversionEntry, CountryEntry, Dataset, OfferEntry,
+};
+use crate::store::{Advertiser, Affiliate, ClickRecord, ConversionRecord, Offer, Store};
+
+/// The sample click of the documentation.
+pub const SAMPLE_CLICK_ID: &str = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
+/// The sample conversion of the documentation.
+pub const SAMPLE_CONVERSION_ID: u32 = 998877;
+/// The sample conversion's `unique_id`.
+pub const SAMPLE_UNIQUE_ID: &str = "ORD-98765";
+/// The first id of the demo's generated conversions.
+const FIRST_GENERATED_CONVERSION_ID: u32 = 900_001;
+
+fn cents(units: i64) -> Decimal {
+    Decimal::new(units * 100, 2)
+}
+
+/// A run of generated clicks of one offer and affiliate in one month, `conversions` of which
+/// convert 15 minutes after the click.
+struct Group {
+    offer_id: u32,
+    affiliate_id: u32,
+    year: i32,
+    month: u32,
+    clicks: u32,
+    conversions: u32,
+    status: types::ConversionStatus,
+    country: &'static str,
+    /// The IP block (second octet of 10.x.y.z) the group's visitors come from.
+    ip_block: u8,
+    /// How many distinct IPs the block holds; clicks past it come back from IPs already seen.
+    distinct_ips: u32,
+}
+
+const fn group(
+    offer_id: u32,
+    affiliate_id: u32,
+    (year, month): (i32, u32),
+    clicks: u32,
+    conversions: u32,
+) -> Group {
+    Group {
+        offer_id,
+        affiliate_id,
+        year,
+        month,
+        clicks,
+        conversions,
+        status: types::ConversionStatus::Approved,
+        country: "US",
+        ip_block: 0,
+        distinct_ips: u32::MAX,
+    }
+}
+
+const JAN_2026: (i32, u32) = (2026, 1);
+
+/// Offer 12345's January visitors share one IP block of 7929 addresses (7930 with the sample
+/// click's 203.0.113.42).
+const OFFER_12345_JANUARY_IPS: u32 = 7929;
+
+fn groups() -> Vec<Group> {
+    use types::ConversionStatus::Pending;
+    let shared_ips = |g: Group| Group {
+        ip_block: 1,
+        distinct_ips: OFFER_12345_JANUARY_IPS,
+        ..g
+    };
+    vec![
+        shared_ips(group(12345, 67891, JAN_2026, 2900, 110)),
+        shared_ips(group(12345, 67892, JAN_2026, 2800, 104)),
+        shared_ips(group(12345, 67893, JAN_2026, 2719, 98)),
+        Group {
+            ip_block: 2,
+            ..group(12346, 67890, JAN_2026, 3209, 142)
+        },
+        Group {
+            ip_block: 3,
+            ..group(12346, 67893, JAN_2026, 871, 33)
+        },
+        Group {
+            country: "CA",
+            ip_block: 4,
+            ..group(22001, 67894, JAN_2026, 2600, 96)
+        },
+        Group {
+            ip_block: 5,
+            ..group(12345, 67891, (2025, 12), 40, 2)
+        },
+        Group {
+            ip_block: 6,
+            country: "CA",
+            ..group(22001, 67894, (2026, 2), 50, 3)
+        },
+        Group {
+            ip_block: 7,
+            status: Pending,
+            ..group(12345, 67891, (2026, 6), 20, 1)
+        },
+        Group {
+            ip_block: 8,
+            ..group(12346, 67890, (2026, 6), 30, 2)
+        },
+    ]
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    let first = NaiveDate::from_ymd_opt(year, month, 1);
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    match (first, next) {
+        (Some(a), Some(b)) => (b - a).num_days() as u32,
+        _ => 28,
+    }
+}
+
+/// The click time of the `k`-th click of a group: spread over the month's days, between 00:00
+/// and 21:59 so that a conversion 15 minutes later falls on the same day.
+fn click_time(year: i32, month: u32, k: u32) -> CakeDateTime {
+    let day = 1 + k % days_in_month(year, month);
+    let seconds = (u64::from(k) * 7919) % (22 * 3600);
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    CakeDateTime::from_ymd_hms(year, month, day, h as u32, m as u32, s as u32).unwrap_or_else(
+        || CakeDateTime::new(NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap_or_default()),
+    )
+}
+
+/// Whether the `k`-th of `clicks` converts when `conversions` of them do, spread evenly.
+fn converts(k: u32, clicks: u32, conversions: u32) -> bool {
+    let (k, n, c) = (u64::from(k), u64::from(clicks), u64::from(conversions));
+    (k + 1) * c / n > k * c / n
+}
+
+/// The demo dataset (see the module's documentation for how it meets each sample).
+pub fn demo_dataset() -> Dataset {
+    let mut data = Dataset {
+        advertisers: vec![
+            AdvertiserEntry {
+                advertiser_id: 1021,
+                advertiser_name: "Acme Financial Services".into(),
+            },
+            AdvertiserEntry {
+                advertiser_id: 1022,
+                advertiser_name: "Northwind Lending".into(),
+            },
+        ],
+        affiliates: [
+            (67890, "MediaBridge Partners"),
+            (67891, "ClickHarbor Media"),
+            (67892, "Lumen Traffic Co"),
+            (67893, "Northstar Leads"),
+            (67894, "Peak Yield Digital"),
+        ]
+        .into_iter()
+        .map(|(affiliate_id, name)| AffiliateEntry {
+            affiliate_id,
+            affiliate_name: name.into(),
+        })
+        .collect(),
+        countries: [(1, "US"), (2, "CA"), (3, "GB")]
+            .into_iter()
+            .map(|(country_id, code)| CountryEntry {
+                country_id,
+                country_code: code.into(),
+            })
+            .collect(),
+        offers: [
+            (12345, "Auto Insurance Quote - US", 1021, 10),
+            (12346, "Home Insurance Quote - US", 1021, 10),
+            (22001, "Personal Loan Lead - CA", 1022, 20),
+        ]
+        .into_iter()
+        .map(|(offer_id, name, advertiser_id, vertical_id)| OfferEntry {
+            offer_id,
+            offer_name: name.into(),
+            advertiser_id,
+            vertical_id: Some(vertical_id),
+            payout: cents(18),
+            revenue: cents(22),
+            affiliate_payouts: Vec::new(),
+        })
+        .collect(),
+        clicks: Vec::new(),
+        conversions: Vec::new(),
+    };
+    data.clicks.push(ClickEntry {
+        click_id: SAMPLE_CLICK_ID.into(),
+        click_date: CakeDateTime::from_ymd_hms(2026, 1, 15, 9, 42, 11).unwrap_or_else(|| {
+            CakeDateTime::new(NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap_or_default())
+        }),
+        offer_id: 12345,
+        affiliate_id: 67890,
+        sub_id_1: Some("banner_300x250".into()),
+        ip_address: "203.0.113.42".into(),
+        country: "US".into(),
+    });
+    let mut next_conversion_id = FIRST_GENERATED_CONVERSION_ID;
+    let mut ip_counters = [0u32; 256];
+    for g in groups() {
+        for k in 0..g.clicks {
+            let counter = &mut ip_counters[usize::from(g.ip_block)];
+            let ip_index = *counter % g.distinct_ips;
+            *counter += 1;
+            let click_id = format!(
+                "demo-{}-{}-{:04}{:02}-{k:05}",
+                g.offer_id, g.affiliate_id, g.year, g.month
+            );
+            let click_date = click_time(g.year, g.month, k);
+            data.clicks.push(ClickEntry {
+                click_id: click_id.clone(),
+                click_date,
+                offer_id: g.offer_id,
+                affiliate_id: g.affiliate_id,
+                sub_id_1: Some(format!("sub{}", k % 7)),
+                ip_address: format!(
+                    "10.{}.{}.{}",
+                    g.ip_block,
+                    (ip_index >> 8) & 0xff,
+                    ip_index & 0xff
+                ),
+                country: g.country.into(),
+            });
+            if converts(k, g.clicks, g.conversions) {
+                data.conversions.push(ConversionEntry {
+                    conversion_id: next_conversion_id,
+                    click_id,
+                    conversion_date: CakeDateTime::new(click_date.naive() + Duration::minutes(15)),
+                    payout: None,
+                    revenue: None,
+                    conversion_status: Some(g.status),
+                    unique_id: None,
+                    order_id: None,
+                });
+                next_conversion_id += 1;
+            }
+        }
+    }
+    data.conversions.push(ConversionEntry {
+        conversion_id: SAMPLE_CONVERSION_ID,
+        click_id: SAMPLE_CLICK_ID.into(),
+        conversion_date: CakeDateTime::from_ymd_hms(2026, 6, 19, 14, 30, 0).unwrap_or_else(|| {
+            CakeDateTime::new(NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap_or_default())
+        }),
+        payout: Some(cents(18)),
+        revenue: Some(cents(22)),
+        conversion_status: Some(types::ConversionStatus::Approved),
+        unique_id: Some(SAMPLE_UNIQUE_ID.into()),
+        order_id: None,
+    });
+    data
+}
+
+/// The demo store.
+pub fn demo_store() -> Store {
+    // The demo dataset is consistent by construction; its tests hold every figure.
+    demo_dataset().into_store().unwrap_or_default()
+}
+
+/// A small, fast generator (SplitMix64) so that scaled stores are the same on every run.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The entities a scaled store adds beside the demo's.
+pub const SCALE_OFFERS: std::ops::RangeInclusive<u32> = 40_001..=40_050;
+/// The affiliates a scaled store adds.
+pub const SCALE_AFFILIATES: std::ops::RangeInclusive<u32> = 80_001..=80_200;
+/// The advertisers a scaled store adds.
+pub const SCALE_ADVERTISERS: std::ops::RangeInclusive<u32> = 5_001..=5_005;
+/// The year a scaled store's extra clicks fall in: before every demo sample's dates, so the
+/// samples still hold on a scaled store.
+pub const SCALE_YEAR: i32 = 2025;
+
+/// The demo store plus `extra_clicks` generated clicks in [`SCALE_YEAR`] (January to November),
+/// over 50 offers and 200 affiliates, about 3 % of them converted, deterministic for a given
+/// count. Returns the store and the number of conversions added.
+pub fn demo_store_scaled(extra_clicks: u64) -> Store {
+    let mut store = demo_store();
+    let mut rng = SplitMix64(0x00C4_4E5E_ED00_0001);
+    let advertisers: Vec<u32> = SCALE_ADVERTISERS.collect();
+    let add = |r: Result<(), crate::store::SeedError>| {
+        // Generated entities are new and consistent by construction; a failure would only skip one.
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "scaled demo entity skipped");
+        }
+    };
+    for &advertiser_id in &advertisers {
+        add(store.add_advertiser(Advertiser {
+            advertiser_id,
+            advertiser_name: format!("Load Advertiser {advertiser_id}"),
+        }));
+    }
+    for affiliate_id in SCALE_AFFILIATES {
+        add(store.add_affiliate(Affiliate {
+            affiliate_id,
+            affiliate_name: format!("Load Affiliate {affiliate_id}"),
+        }));
+    }
+    for offer_id in SCALE_OFFERS {
+        add(store.add_offer(Offer {
+            offer_id,
+            offer_name: format!("Load Offer {offer_id}"),
+            advertiser_id: advertisers[offer_id as usize % advertisers.len()],
+            vertical_id: Some(30 + offer_id % 3),
+            payout: cents(18),
+            revenue: cents(22),
+            affiliate_payouts: Default::default(),
+        }));
+    }
+    let offers = u64::from(SCALE_OFFERS.end() - SCALE_OFFERS.start() + 1);
+    let affiliates = u64::from(SCALE_AFFILIATES.end() - SCALE_AFFILIATES.start() + 1);
+    let mut next_conversion_id = store
+        .conversions()
+        .iter()
+        .map(|c| c.conversion_id)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let start = NaiveDate::from_ymd_opt(SCALE_YEAR, 1, 1).unwrap_or_default();
+    for n in 0..extra_clicks {
+        let offer_id = SCALE_OFFERS.start() + rng.below(offers) as u32;
+        let affiliate_id = SCALE_AFFILIATES.start() + rng.below(affiliates) as u32;
+        // 334 days: January to November, and before 22:00 so a conversion stays on its day.
+        let day = start + Duration::days(rng.below(334) as i64);
+        let seconds = rng.below(22 * 3600) as i64;
+        let click_date = CakeDateTime::new(
+            day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::seconds(seconds),
+        );
+        let ip = rng.below(1 << 20);
+        let click_id = format!("load-{n:09}");
+        add(store.add_click(ClickRecord {
+            click_id: click_id.clone(),
+            click_date,
+            offer_id,
+            affiliate_id,
+            sub_id_1: None,
+            ip_address: format!("10.{}.{}.{}", 100 + (ip >> 16), (ip >> 8) & 0xff, ip & 0xff),
+            country: ["US", "CA", "GB"][rng.below(3) as usize].into(),
+            conversion_id: None,
+        }));
+        if rng.below(100) < 3 {
+            add(store.add_conversion(ConversionRecord {
+                conversion_id: next_conversion_id,
+                click_id,
+                offer_id,
+                affiliate_id,
+                payout: cents(18),
+                revenue: cents(22),
+                conversion_date: CakeDateTime::new(click_date.naive() + Duration::minutes(30)),
+                conversion_status: types::ConversionStatus::Approved,
+                unique_id: None,
+                order_id: None,
+                adv: Default::default(),
+            }));
+            next_conversion_id += 1;
+        }
+    }
+    store
+}

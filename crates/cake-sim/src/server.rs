@@ -1,0 +1,536 @@
+//! The simulator's HTTP face: the six operations of `spec/cake.yaml` over a shared [`Store`].
+//!
+//! Every request is checked the same way before anything is computed: the api_key (401 when
+//! missing or wrong), then every parameter against the spec's own constraints through
+//! `cake_client::spec` (400 naming the parameter). Answers are built from the SDK's generated
+//! types, so what goes on the wire is the spec's shape. No input may produce a panic or a 500,
+//! and nothing here logs or echoes the api_key: logs show the path and status only.
+
+use std::{
+    collections::VecDeque,
+    net::SocketAddr,
+    str::FromStr,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use axum::{
+    extract::{RawQuery, State},
+    http::{HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use cake_client::{
+    spec::{self, OperationSpec, ParamError},
+    types, CakeDateTime,
+};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::store::{
+    ConversionQuery, ConversionRequest, RecordError, ReportFilter, Sort, Store, Window,
+};
+
+/// The api_key a simulator accepts unless told otherwise: documented, so not a secret.
+pub const DEMO_API_KEY: &str = "cake-sim-demo-key";
+
+/// What "now" is for a conversion recorded without a `conversion_date`.
+pub type Clock = Arc<dyn Fn() -> CakeDateTime + Send + Sync>;
+
+/// A failure the simulator was told to answer with, for testing clients' error handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InjectedFailure {
+    /// The HTTP status (e.g. 429, 503).
+    pub status: u16,
+    /// A `Retry-After` header, in seconds, when set.
+    pub retry_after_seconds: Option<u32>,
+}
+
+struct Shared {
+    api_key: String,
+    /// One lock around the whole store: Record Conversion's dedup check and insert happen under
+    /// it together, so two racing requests with the same `unique_id` record one conversion.
+    store: Mutex<Store>,
+    clock: Clock,
+    injected: Mutex<VecDeque<InjectedFailure>>,
+}
+
+/// A simulator: a store, the api_key it accepts, and its clock. Cheap to clone (shared state);
+/// serve it with [`Simulator::serve`] or mount [`Simulator::router`] yourself.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// let sim = cake_sim::Simulator::demo("test-key").serve("127.0.0.1:0").await?;
+/// let client = cake_client::Client::builder(sim.base_url(), "test-key").build().unwrap();
+/// let clicks = sim.simulator().with_store(|store| store.clicks().len());
+/// # let _ = (client, clicks); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the api_key.
+        f.debug_struct("Simulator").finish_non_exhaustive()
+    }
+}
+
+/// The wall clock, in UTC: the simulator stands for an instance whose zone is UTC.
+pub fn utc_clock() -> Clock {
+    Arc::new(|| CakeDateTime::new(chrono::Utc::now().naive_utc()))
+}
+
+impl Simulator {
+    /// A simulator of `store` accepting `api_key`, with the UTC wall clock.
+    pub fn new(api_key: impl Into<String>, store: Store) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                api_key: api_key.into(),
+                store: Mutex::new(store),
+                clock: utc_clock(),
+                injected: Mutex::new(VecDeque::new()),
+            }),
+        }
+    }
+
+    /// A simulator of the built-in demo dataset.
+    pub fn demo(api_key: impl Into<String>) -> Self {
+        Self::new(api_key, crate::demo::demo_store())
+    }
+
+    /// The same simulator with another clock (e.g. a fixed time, for tests). Call before
+    /// cloning or serving: it builds new shared state from this one's store.
+    pub fn with_clock(self, clock: Clock) -> Self {
+        let shared = match Arc::try_unwrap(self.shared) {
+            Ok(shared) => Shared { clock, ..shared },
+            Err(shared) => Shared {
+                api_key: shared.api_key.clone(),
+                store: Mutex::new(lock(&shared.store).clone()),
+                clock,
+                injected: Mutex::new(lock(&shared.injected).clone()),
+            },
+        };
+        Self {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// Reads the store (under its lock: keep `f` short).
+    pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        f(&lock(&self.shared.store))
+    }
+
+    /// Changes the store (under its lock), e.g. to seed clicks during a test.
+    pub fn with_store_mut<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut lock(&self.shared.store))
+    }
+
+    /// Makes the next `count` requests (any operation, before authentication) fail with this
+    /// status and the Failure envelope, to test how a client handles 429s and 5xxs.
+    pub fn inject_failures(&self, failure: InjectedFailure, count: usize) {
+        let mut injected = lock(&self.shared.injected);
+        injected.extend(std::iter::repeat_n(failure, count));
+    }
+
+    /// The axum router of the six operations (and Failure envelopes for unknown paths and
+    /// methods).
+    pub fn router(&self) -> Router {
+        let mut router = Router::new();
+        for op in spec::operations() {
+            router = router.route(
+                op.path,
+                get(
+                    move |State(sim): State<Simulator>, RawQuery(query): RawQuery| async move {
+                        sim.handle(op, query.as_deref().unwrap_or(""))
+                    },
+                ),
+            );
+        }
+        router
+            .fallback(|| async {
+                failure(
+                    StatusCode::NOT_FOUND,
+                    "no such operation; the simulator serves the paths of spec/cake.yaml, e.g. /api/2/report/offer.json",
+                    None,
+                )
+            })
+            .method_not_allowed_fallback(|| async {
+                failure(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "every CAKE operation is a GET",
+                    None,
+                )
+            })
+            .with_state(self.clone())
+    }
+
+    /// Binds `addr` (e.g. `127.0.0.1:0` for any free port) and serves in the background until
+    /// the returned handle is shut down or dropped.
+    pub async fn serve(&self, addr: &str) -> std::io::Result<RunningSimulator> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                // Either a shutdown call or the handle being dropped stops the server.
+                let _ = stopped.await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "the simulator's server stopped");
+            }
+        });
+        tracing::info!(%local_addr, "CAKE simulator listening");
+        Ok(RunningSimulator {
+            simulator: self.clone(),
+            addr: local_addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    fn handle(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
+        let response = self.answer(op, raw_query);
+        tracing::debug!(
+            path = op.path,
+            status = response.status().as_u16(),
+            "served"
+        );
+        response
+    }
+
+    fn answer(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
+        if let Some(injected) = lock(&self.shared.injected).pop_front() {
+            return injected_failure(injected);
+        }
+        let mut api_keys = Vec::new();
+        let mut params: Vec<(String, String)> = Vec::new();
+        for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
+            if name == "api_key" {
+                api_keys.push(value);
+            } else {
+                params.push((name.into_owned(), value.into_owned()));
+            }
+        }
+        let authorized =
+            matches!(api_keys.as_slice(), [key] if same_secret(key, &self.shared.api_key));
+        if !authorized {
+            return failure(
+                StatusCode::UNAUTHORIZED,
+                "api_key: missing or not valid; send the api_key this simulator was started with",
+                Some("api_key"),
+            );
+        }
+        if let Err(e) = op.validate(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            return bad_request(e);
+        }
+        let query = Query {
+            op,
+            params: &params,
+        };
+        match op.id {
+            "get_offer_report" => self.offer_report(&query),
+            "get_affiliate_report" => self.affiliate_report(&query),
+            "get_advertiser_report" => self.advertiser_report(&query),
+            "get_click" => self.get_click(&query),
+            "record_conversion" => self.record_conversion(&query),
+            "get_conversions" => self.get_conversions(&query),
+            other => failure(
+                StatusCode::NOT_IMPLEMENTED,
+                &format!("the simulator does not implement {other} yet"),
+                None,
+            ),
+        }
+    }
+
+    fn offer_report(&self, q: &Query) -> Response {
+        let filter = q.report_filter();
+        let sort = q.sort::<types::OfferReportSortField>();
+        let window = q.window();
+        let data = self.with_store(|s| s.offer_report(&filter, sort, window));
+        ok(types::OfferReportResponse {
+            request_status: types::SuccessStatus::Success,
+            response: types::OfferReportBody { data },
+        })
+    }
+
+    fn affiliate_report(&self, q: &Query) -> Response {
+        let filter = q.report_filter();
+        let sort = q.sort::<types::AffiliateReportSortField>();
+        let window = q.window();
+        let data = self.with_store(|s| s.affiliate_report(&filter, sort, window));
+        ok(types::AffiliateReportResponse {
+            request_status: types::SuccessStatus::Success,
+            response: types::AffiliateReportBody { data },
+        })
+    }
+
+    fn advertiser_report(&self, q: &Query) -> Response {
+        let filter = q.report_filter();
+        let window = q.window();
+        let data = self.with_store(|s| s.advertiser_report(&filter, window));
+        ok(types::AdvertiserReportResponse {
+            request_status: types::SuccessStatus::Success,
+            response: types::AdvertiserReportBody { data },
+        })
+    }
+
+    fn get_click(&self, q: &Query) -> Response {
+        let query = crate::store::ClickQuery {
+            click_id: q.get("click_id").map(str::to_string),
+            start_date: q.date("start_date"),
+            end_date: q.date("end_date"),
+            offer_id: q.id("offer_id"),
+            affiliate_id: q.id("affiliate_id"),
+        };
+        let window = q.window();
+        let page = self.with_store(|s| s.click_page(&query, window));
+        ok(types::GetClickResponse {
+            request_status: types::SuccessStatus::Success,
+            response: page,
+        })
+    }
+
+    fn record_conversion(&self, q: &Query) -> Response {
+        let adv = |n: &str| q.get(n).map(str::to_string);
+        let request = ConversionRequest {
+            click_id: q.get("click_id").unwrap_or_default().to_string(),
+            offer_id: q.id("offer_id").unwrap_or_default(),
+            payout: q.money("payout"),
+            revenue: q.money("revenue"),
+            conversion_date: q.get("conversion_date").and_then(|v| v.parse().ok()),
+            unique_id: q.get("unique_id").map(str::to_string),
+            order_id: q.get("order_id").map(str::to_string),
+            adv: [
+                adv("adv1"),
+                adv("adv2"),
+                adv("adv3"),
+                adv("adv4"),
+                adv("adv5"),
+            ],
+        };
+        let now = (self.shared.clock)();
+        match self.with_store_mut(|s| s.record_conversion(request, now)) {
+            Ok(outcome) => ok(types::RecordConversionResponse {
+                request_status: types::SuccessStatus::Success,
+                conversion: outcome.conversion,
+            }),
+            Err(e) => {
+                let status = match e {
+                    RecordError::UnknownClick { .. } => StatusCode::NOT_FOUND,
+                    RecordError::WrongOffer { .. } | RecordError::OutOfConversionIds => {
+                        StatusCode::CONFLICT
+                    }
+                    RecordError::AmountTooLarge { .. } => StatusCode::BAD_REQUEST,
+                };
+                failure(status, &e.to_string(), e.parameter())
+            }
+        }
+    }
+
+    fn get_conversions(&self, q: &Query) -> Response {
+        let filter = q.report_filter();
+        let query = ConversionQuery {
+            start_date: filter.start_date,
+            end_date: filter.end_date,
+            offer_id: filter.offer_id,
+            affiliate_id: filter.affiliate_id,
+            advertiser_id: filter.advertiser_id,
+            conversion_status: q.parsed("conversion_status"),
+            sort: q.sort(),
+        };
+        let window = q.window();
+        let (conversions, total_rows) = self.with_store(|s| s.conversion_page(&query, window));
+        ok(types::GetConversionsResponse {
+            request_status: types::SuccessStatus::Success,
+            total_rows,
+            conversions,
+        })
+    }
+}
+
+/// A query that passed the spec's validation, read parameter by parameter. Since validation
+/// passed, each value already has its parameter's form; reading one that is absent gives the
+/// spec's default where it has one.
+struct Query<'a> {
+    op: &'static OperationSpec,
+    params: &'a [(String, String)],
+}
+
+impl Query<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn get_or_default(&self, name: &str) -> Option<&str> {
+        self.get(name)
+            .or_else(|| self.op.param(name).and_then(|p| p.default))
+    }
+
+    fn id(&self, name: &str) -> Option<u64> {
+        self.get(name).and_then(|v| v.parse().ok())
+    }
+
+    fn date(&self, name: &str) -> Option<NaiveDate> {
+        self.get(name).and_then(spec::parse_date)
+    }
+
+    fn money(&self, name: &str) -> Option<Decimal> {
+        self.get(name).and_then(|v| Decimal::from_str(v).ok())
+    }
+
+    fn parsed<T: FromStr>(&self, name: &str) -> Option<T> {
+        self.get(name).and_then(|v| v.parse().ok())
+    }
+
+    fn sort<F: FromStr>(&self) -> Sort<F> {
+        Sort {
+            field: self.parsed("sort_field"),
+            descending: self.get("sort_descending") == Some("true"),
+        }
+    }
+
+    /// `start_date`/`end_date` are required on every operation that builds a filter.
+    fn report_filter(&self) -> ReportFilter {
+        let mut filter = ReportFilter::between(
+            self.date("start_date").unwrap_or(NaiveDate::MAX),
+            self.date("end_date").unwrap_or(NaiveDate::MIN),
+        );
+        filter.offer_id = self.id("offer_id");
+        filter.affiliate_id = self.id("affiliate_id");
+        filter.advertiser_id = self.id("advertiser_id");
+        filter.vertical_id = self.id("vertical_id");
+        filter.country_id = self.id("country_id");
+        filter
+    }
+
+    /// The rows asked for: `start_at_row` counts from the operation's first row (the spec's
+    /// minimum: 1, or 0 on Get Click), `row_limit` defaults to the spec's default.
+    fn window(&self) -> Window {
+        let paging = self.op.paging();
+        let first_row = paging.map(|p| u64::from(p.first_row)).unwrap_or(0);
+        let start = self
+            .get_or_default("start_at_row")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(first_row);
+        let take = self
+            .get_or_default("row_limit")
+            .and_then(|v| v.parse::<u64>().ok())
+            .or(paging.map(|p| u64::from(p.max_page_size)))
+            .unwrap_or(u64::MAX);
+        Window {
+            skip: start.saturating_sub(first_row),
+            take,
+        }
+    }
+}
+
+/// Locks a mutex, carrying on with the data if a holder panicked: the store's invariants are
+/// kept by each method before it returns, and answering 500 forever after would be worse.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Compares secrets without stopping at the first different byte.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn ok<T: serde::Serialize>(body: T) -> Response {
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+fn bad_request(e: ParamError) -> Response {
+    failure(
+        StatusCode::BAD_REQUEST,
+        &e.to_string(),
+        Some(e.parameter.as_str()),
+    )
+}
+
+/// The spec's Failure envelope with a status.
+fn failure(status: StatusCode, message: &str, parameter: Option<&str>) -> Response {
+    let body = types::Failure {
+        request_status: types::FailureStatus::Failure,
+        message: message.to_string(),
+        parameter: parameter.map(str::to_string),
+    };
+    (status, Json(body)).into_response()
+}
+
+fn injected_failure(injected: InjectedFailure) -> Response {
+    let status = StatusCode::from_u16(injected.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = failure(
+        status,
+        "injected failure: the simulator was told to fail this request",
+        None,
+    );
+    if let Some(seconds) = injected.retry_after_seconds {
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// A simulator serving on a socket. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    simulator: Simulator,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningSimulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give a client, e.g. `http://127.0.0.1:40123`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The simulator it serves (to seed or inspect its store).
+    pub fn simulator(&self) -> &Simulator {
+        &self.simulator
+    }
+
+    /// Stops accepting, finishes the requests in flight, and returns when the server is down.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the server stops (for `cake serve`).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
