@@ -6,6 +6,8 @@
 //! `jsonschema` crate) holds bodies against the spec. The spec's custom formats are checked too:
 //! `cake-date-time` by [`cake_client::CakeDateTime`]'s parser, `date` by the validator.
 
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
+
 use serde_json::{json, Map, Value};
 
 /// The spec as this SDK was generated from it, as JSON.
@@ -130,10 +132,21 @@ pub fn validator(json_schema: &Value) -> Result<jsonschema::Validator, String> {
 }
 
 /// Every way `instance` breaks `schema` (an OpenAPI schema of `spec`), as "path: message" lines;
-/// empty when it conforms.
+/// empty when it conforms. Validators are built once per schema and thread (the suite validates
+/// thousands of bodies against a handful of schemas).
 pub fn violations(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
-    let js = to_json_schema(spec, schema);
-    match validator(&js) {
+    thread_local! {
+        static CACHE: RefCell<HashMap<(u64, String), Rc<Result<jsonschema::Validator, String>>>> =
+            RefCell::new(HashMap::new());
+    }
+    let key = (fingerprint(spec), schema.to_string());
+    let compiled = CACHE.with(|c| {
+        c.borrow_mut()
+            .entry(key)
+            .or_insert_with(|| Rc::new(validator(&to_json_schema(spec, schema))))
+            .clone()
+    });
+    match compiled.as_ref() {
         Ok(v) => v
             .iter_errors(instance)
             .map(|e| {
@@ -150,6 +163,20 @@ pub fn violations(spec: &Value, schema: &Value, instance: &Value) -> Vec<String>
             .collect(),
         Err(e) => vec![format!("the schema itself is invalid: {e}")],
     }
+}
+
+/// A cheap identity of a spec document (its size in schemas and their names), so that cached
+/// validators do not mix the documents one process holds.
+fn fingerprint(spec: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if let Some(Value::Object(schemas)) = spec.pointer("/components/schemas") {
+        for (name, s) in schemas {
+            name.hash(&mut h);
+            s.as_object().map(|o| o.len()).hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 #[cfg(test)]

@@ -1,0 +1,375 @@
+//! The exchange and the contract checks: a parameter set goes through the typed SDK to the local
+//! httpmock server (which captures the request), the target answers, and the request and the
+//! response are held against the spec.
+//!
+//! The checks read the spec only (through [`crate::ops`] and [`crate::schema`]); they must never
+//! use the SDK's own validation table, which is one of the things under test.
+
+use std::sync::{Arc, Mutex};
+
+use cake_client::{Client, Error, RetryPolicy};
+use httpmock::MockServer;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use serde_json::Value;
+
+use crate::{
+    bodies::first_difference,
+    dispatch::{self, DispatchError, Dispatched},
+    ops::{Operation, Spec},
+    params::{ParamSet, ParamValue},
+    schema,
+    target::{Answer, CapturedRequest, Target, SUITE_API_KEY},
+};
+
+/// A runtime, a local httpmock server and an SDK client pointed at it.
+pub struct Harness {
+    rt: tokio::runtime::Runtime,
+    server: MockServer,
+    client: Client,
+    /// The spec, loaded with `openapiv3`.
+    pub spec: Spec,
+}
+
+/// What happened to one parameter set.
+pub struct Exchange {
+    /// Every request that reached the server.
+    pub requests: Vec<CapturedRequest>,
+    /// The answer the SDK was given, when a request was sent.
+    pub answer: Option<Answer>,
+    /// The SDK's outcome.
+    pub dispatched: Dispatched,
+}
+
+impl Harness {
+    /// A harness, or why none could be made.
+    pub fn new() -> Result<Harness, String> {
+        let spec = Spec::load()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let server = rt.block_on(MockServer::start_async());
+        let client = Client::builder(server.base_url(), SUITE_API_KEY)
+            .retry(RetryPolicy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Harness {
+            rt,
+            server,
+            client,
+            spec,
+        })
+    }
+
+    /// Sends `params` as `op` through the SDK; the server answers what `target` says (given
+    /// the generated `answer`).
+    pub fn exchange(
+        &self,
+        target: &dyn Target,
+        op: &Operation,
+        params: &ParamSet,
+        answer: Answer,
+    ) -> Result<Exchange, DispatchError> {
+        self.rt.block_on(async {
+            let (requests, dispatched) = self.send(op, params, &answer).await?;
+            if target.serves_generated() || requests.len() != 1 {
+                let answer = (!requests.is_empty()).then_some(answer);
+                return Ok(Exchange {
+                    requests,
+                    answer,
+                    dispatched,
+                });
+            }
+            let upstream = match target.answer(&requests[0], answer).await {
+                Ok(a) => a,
+                Err(e) => Answer {
+                    status: 599,
+                    body: format!("no answer from {}: {e}", target.name()).into_bytes(),
+                },
+            };
+            let (_, dispatched) = self.send(op, params, &upstream).await?;
+            Ok(Exchange {
+                requests,
+                answer: Some(upstream),
+                dispatched,
+            })
+        })
+    }
+
+    async fn send(
+        &self,
+        op: &Operation,
+        params: &ParamSet,
+        answer: &Answer,
+    ) -> Result<(Vec<CapturedRequest>, Dispatched), DispatchError> {
+        self.server.reset_async().await;
+        let seen: Arc<Mutex<Vec<CapturedRequest>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        let status = answer.status;
+        let body = answer.body.clone();
+        self.server
+            .mock_async(move |when, then| {
+                when.is_true(move |req| {
+                    if let Ok(mut l) = log.lock() {
+                        l.push(CapturedRequest::from_parts(req.method_str(), req.uri_str()));
+                    }
+                    true
+                });
+                then.status(status)
+                    .header("content-type", "application/json")
+                    .body(body);
+            })
+            .await;
+        let dispatched = dispatch::call(&self.client, &op.id, params).await?;
+        let requests = seen.lock().map(|l| l.clone()).unwrap_or_default();
+        Ok((requests, dispatched))
+    }
+
+    /// Runs a property over `strategy` with the case count of `PROPTEST_CASES` (or the
+    /// target's default), panicking with the minimal failing input and its message.
+    pub fn run<S: proptest::strategy::Strategy>(
+        &self,
+        what: &str,
+        target: &dyn Target,
+        strategy: S,
+        test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+    ) where
+        S::Value: std::fmt::Debug,
+    {
+        let mut config = Config::default();
+        if std::env::var("PROPTEST_CASES").is_err() {
+            config.cases = target.default_cases();
+        }
+        config.failure_persistence = None;
+        let mut runner = TestRunner::new(config);
+        match runner.run(&strategy, test) {
+            Ok(()) => {}
+            Err(TestError::Fail(why, input)) => panic!(
+                "{what} against {}: contract broken\n{why}\nminimal input (after shrinking): {input:?}",
+                target.name()
+            ),
+            Err(TestError::Abort(why)) => panic!("{what} against {}: aborted: {why}", target.name()),
+        }
+    }
+}
+
+/// Every way `request` breaks the spec for `op`, and every way it differs from `sent` (the
+/// parameter set given to the SDK).
+pub fn request_problems(
+    spec: &Spec,
+    op: &Operation,
+    request: &CapturedRequest,
+    sent: &ParamSet,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if request.method != op.method {
+        problems.push(format!(
+            "method: expected {}, sent {}",
+            op.method, request.method
+        ));
+    }
+    if request.path != op.path {
+        problems.push(format!("path: expected {}, sent {}", op.path, request.path));
+    }
+    let keys: Vec<&String> = request
+        .query
+        .iter()
+        .filter(|(k, _)| *k == spec.api_key_param)
+        .map(|(_, v)| v)
+        .collect();
+    match keys.as_slice() {
+        [k] if k.as_str() == SUITE_API_KEY => {}
+        [_] => problems.push(format!(
+            "{}: present but not the key the client was given",
+            spec.api_key_param
+        )),
+        other => problems.push(format!(
+            "{}: expected exactly once, sent {} times",
+            spec.api_key_param,
+            other.len()
+        )),
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, text) in request
+        .query
+        .iter()
+        .filter(|(k, _)| *k != spec.api_key_param)
+    {
+        if seen.contains(&name.as_str()) {
+            problems.push(format!("parameter {name}: sent more than once"));
+            continue;
+        }
+        seen.push(name);
+        let Some(param) = op.param(name) else {
+            problems.push(format!(
+                "parameter {name}: not a parameter of {} in the spec",
+                op.id
+            ));
+            continue;
+        };
+        let Some(value) = ParamValue::parse(&param.kind, text) else {
+            problems.push(format!("parameter {name}: sent {text:?}, which does not parse as its schema's type and format ({:?})", param.kind));
+            continue;
+        };
+        for v in schema::violations(&spec.json, &param.schema, &value.to_json()) {
+            problems.push(format!("parameter {name}: sent {text:?}: {v}"));
+        }
+        match sent.get(name) {
+            Some(given) if *given != value => {
+                problems.push(format!("parameter {name}: given {given:?}, sent {text:?}"))
+            }
+            None if param
+                .default
+                .as_ref()
+                .and_then(|d| crate::params::default_value(&param.kind, d))
+                != Some(value.clone()) =>
+            {
+                problems.push(format!(
+                    "parameter {name}: sent {text:?} though not given (and not its default)"
+                ))
+            }
+            _ => {}
+        }
+    }
+    for p in &op.params {
+        if !seen.contains(&p.name.as_str()) {
+            if p.required {
+                problems.push(format!("parameter {}: required, not sent", p.name));
+            } else if sent.get(&p.name).is_some() {
+                problems.push(format!(
+                    "parameter {}: given {:?}, not sent",
+                    p.name,
+                    sent.get(&p.name)
+                ));
+            }
+        }
+    }
+    for (start, end) in op.date_ranges() {
+        let date = |n: &str| {
+            request
+                .query
+                .iter()
+                .find(|(k, _)| k == n)
+                .and_then(|(_, v)| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+        };
+        if let (Some(s), Some(e)) = (date(&start), date(&end)) {
+            if s > e {
+                problems.push(format!("parameter {start}: {s} is after {end} {e}"));
+            }
+        }
+    }
+    problems
+}
+
+/// Every way the answer, or what the SDK made of it, breaks the spec: the status documented, the
+/// body valid for that status's schema, a success decoded and re-encoded to the same value that
+/// still validates, a failure turned into the SDK's API error with its message.
+pub fn response_problems(
+    spec: &Spec,
+    op: &Operation,
+    answer: &Answer,
+    dispatched: &Dispatched,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(documented) = op.response_for(answer.status) else {
+        problems.push(format!(
+            "status {} is not documented for {}",
+            answer.status, op.id
+        ));
+        return problems;
+    };
+    let served: Value = match serde_json::from_slice(&answer.body) {
+        Ok(v) => v,
+        Err(e) => {
+            problems.push(format!("the body is not JSON: {e}"));
+            return problems;
+        }
+    };
+    let body_problems = schema::violations(&spec.json, &documented.schema, &served);
+    for v in &body_problems {
+        problems.push(format!(
+            "served body breaks the {} schema: {v}",
+            documented.status
+        ));
+    }
+    match (&dispatched.result, documented.status.is_success()) {
+        (Ok(decoded), true) => {
+            if let Some(d) = first_difference(&served, decoded) {
+                problems.push(format!(
+                    "decoded and re-encoded by the SDK, the body changed: {d}"
+                ));
+            }
+            for v in schema::violations(&spec.json, &documented.schema, decoded) {
+                problems.push(format!(
+                    "the SDK re-encodes a body that breaks the schema: {v}"
+                ));
+            }
+        }
+        (Err(e), true) if body_problems.is_empty() => {
+            let at = (dispatched.locate)(&answer.body).unwrap_or_default();
+            problems.push(format!(
+                "the SDK failed on a body the spec allows: {e} {at}"
+            ));
+        }
+        (
+            Err(Error::Api {
+                status,
+                message,
+                parameter,
+            }),
+            false,
+        ) => {
+            let want_message = served.get("message").and_then(Value::as_str);
+            let want_param = served.get("parameter").and_then(Value::as_str);
+            if status.as_u16() != answer.status {
+                problems.push(format!(
+                    "API error with status {status}, served {}",
+                    answer.status
+                ));
+            }
+            if Some(message.as_str()) != want_message {
+                problems.push(format!(
+                    "API error message {message:?}, served {want_message:?}"
+                ));
+            }
+            if parameter.as_deref() != want_param {
+                problems.push(format!(
+                    "API error parameter {parameter:?}, served {want_param:?}"
+                ));
+            }
+        }
+        (Err(e), false) if body_problems.is_empty() => {
+            problems.push(format!(
+                "a documented failure became {e:?}, not the SDK's API error"
+            ));
+        }
+        (Ok(_), false) => problems.push(format!("status {} came back as a success", answer.status)),
+        (Err(_), _) => {}
+    }
+    problems
+}
+
+/// A failure message: the operation, the problems, the request and the response.
+pub fn report(op: &Operation, problems: &[String], exchange: &Exchange) -> String {
+    let requests: Vec<String> = exchange.requests.iter().map(|r| format!("{r:?}")).collect();
+    format!(
+        "operation {}:\n  - {}\n  request: {}\n  response: {}\n  SDK outcome: {}",
+        op.id,
+        problems.join("\n  - "),
+        if requests.is_empty() {
+            "(none sent)".to_string()
+        } else {
+            requests.join(" | ")
+        },
+        exchange
+            .answer
+            .as_ref()
+            .map(|a| format!("{a:?}"))
+            .unwrap_or_else(|| "(none)".into()),
+        match &exchange.dispatched.result {
+            Ok(v) => format!("Ok({v})"),
+            Err(e) => format!("Err({e})"),
+        }
+    )
+}
