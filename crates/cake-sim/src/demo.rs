@@ -22,9 +22,9 @@
 //!   with `unique_id` ORD-98765, so the sample Record Conversion is a deduplicated repeat. It
 //!   counts as a January click and a June conversion (see `store`), so it changes no January
 //!   conversion figure.
-//! - In June 2026 offer 12345 also has a *pending* conversion (filtered out by the sample's
-//!   `conversion_status=approved`) and offer 12346 has two approved ones (filtered out by its
-//!   `offer_id`), so Get Conversions' sample returns exactly conversion 998877.
+//! - Between June 1 and 18, 2026, offer 12345 also has a *pending* conversion (filtered out by
+//!   the sample's `conversion_status=approved`) and offer 12346 has two approved ones (filtered
+//!   out by its `offer_id`), so Get Conversions' sample returns exactly conversion 998877.
 //! - December 2025 and February 2026 hold activity that a January range must leave out.
 
 use cake_client::{types, CakeDateTime};
@@ -64,6 +64,8 @@ struct Group {
     ip_block: u8,
     /// How many distinct IPs the block holds; clicks past it come back from IPs already seen.
     distinct_ips: u32,
+    /// The last day of the month the clicks spread over (0: the whole month).
+    last_day: u32,
 }
 
 const fn group(
@@ -84,6 +86,7 @@ const fn group(
         country: "US",
         ip_block: 0,
         distinct_ips: u32::MAX,
+        last_day: 0,
     }
 }
 
@@ -126,13 +129,16 @@ fn groups() -> Vec<Group> {
             country: "CA",
             ..group(22001, 67894, (2026, 2), 50, 3)
         },
+        // June's activity stays before the 19th, inside the Get Conversions sample's range.
         Group {
             ip_block: 7,
             status: Pending,
+            last_day: 18,
             ..group(12345, 67891, (2026, 6), 20, 1)
         },
         Group {
             ip_block: 8,
+            last_day: 18,
             ..group(12346, 67890, (2026, 6), 30, 2)
         },
     ]
@@ -153,8 +159,13 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// The click time of the `k`-th click of a group: spread over the month's days, between 00:00
 /// and 21:59 so that a conversion 15 minutes later falls on the same day.
-fn click_time(year: i32, month: u32, k: u32) -> CakeDateTime {
-    let day = 1 + k % days_in_month(year, month);
+fn click_time(year: i32, month: u32, last_day: u32, k: u32) -> CakeDateTime {
+    let days = if last_day == 0 {
+        days_in_month(year, month)
+    } else {
+        last_day
+    };
+    let day = 1 + k % days;
     let seconds = (u64::from(k) * 7919) % (22 * 3600);
     let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
     CakeDateTime::from_ymd_hms(year, month, day, h as u32, m as u32, s as u32).unwrap_or_else(
@@ -242,7 +253,7 @@ pub fn demo_dataset() -> Dataset {
                 "demo-{}-{}-{:04}{:02}-{k:05}",
                 g.offer_id, g.affiliate_id, g.year, g.month
             );
-            let click_date = click_time(g.year, g.month, k);
+            let click_date = click_time(g.year, g.month, g.last_day, k);
             data.clicks.push(ClickEntry {
                 click_id: click_id.clone(),
                 click_date,
