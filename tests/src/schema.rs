@@ -131,12 +131,15 @@ pub fn validator(json_schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A validator built once, or why it could not be.
+type Compiled = Rc<Result<jsonschema::Validator, String>>;
+
 /// Every way `instance` breaks `schema` (an OpenAPI schema of `spec`), as "path: message" lines;
 /// empty when it conforms. Validators are built once per schema and thread (the suite validates
 /// thousands of bodies against a handful of schemas).
 pub fn violations(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
     thread_local! {
-        static CACHE: RefCell<HashMap<(u64, String), Rc<Result<jsonschema::Validator, String>>>> =
+        static CACHE: RefCell<HashMap<(u64, String), Compiled>> =
             RefCell::new(HashMap::new());
     }
     let key = (fingerprint(spec), schema.to_string());

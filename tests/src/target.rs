@@ -25,10 +25,18 @@ pub struct CapturedRequest {
 
 impl CapturedRequest {
     /// Reads a request line's target (`/path?query`).
-    pub fn from_parts(method: &str, path_and_query: &str) -> CapturedRequest {
+    pub fn from_parts(method: &str, target: &str) -> CapturedRequest {
+        // A request target is `/path?query`, or an absolute URL (as httpmock reports it).
+        let path_and_query = match url::Url::parse(target) {
+            Ok(u) => match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            },
+            Err(_) => target.to_string(),
+        };
         let (path, query) = path_and_query
             .split_once('?')
-            .unwrap_or((path_and_query, ""));
+            .unwrap_or((&path_and_query, ""));
         CapturedRequest {
             method: method.to_uppercase(),
             path: path.to_string(),
