@@ -5,7 +5,10 @@
 //! - `codegen`: builds cake-client and copies the code generated into OUT_DIR to
 //!   `target/codegen/` for reading.
 //! - `contract [ARGS]`: runs the contract suite (`cargo test -p cake-contract-tests`).
-//! - `ci`: everything CI runs, in order; stops at the first failure.
+//! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
+//!   the spec check, clippy, `cargo package -p cake-client` (the SDK builds outside the
+//!   workspace), then README's test command, `cargo test --workspace --all-features` (skipped
+//!   with `--no-test`, which `.ci/run` uses before calling that command itself).
 
 mod spec_check;
 

@@ -1,0 +1,219 @@
+//! The SDK's costs, measured side by side against one local HTTP server (`cargo bench -p
+//! cake-client`; figures in BENCHMARKS.md):
+//!
+//! 1. `per_call`: one Offer Report call through the SDK (builder, spec validation, hooks, retry
+//!    wrapper, typed decode) against the same call written by hand with reqwest + serde_json into
+//!    the same types.
+//! 2. `decode_10k`: one 10,000-row Offer Report page decoded into the SDK's types against
+//!    decoding it into `serde_json::Value`.
+//! 3. `stream_conversions`: 200,000 conversions streamed in 400 pages of 500; and, printed before
+//!    the measurement, the peak heap while streaming 50,000 and 200,000 rows (a counting global
+//!    allocator), which must not grow with the number of rows.
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+};
+
+use cake_client::{types, Client, PageOptions, RetryPolicy};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use futures::StreamExt;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpListener,
+    runtime::Runtime,
+};
+
+/// Counts live heap bytes and their peak, so that streaming's memory can be read.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every GET with the same body: as
+/// cheap as a server can be, so that the client's costs show.
+async fn serve(body: Arc<Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let body = body.clone();
+            let _ = socket.set_nodelay(true);
+            tokio::spawn(async move {
+                // One write per response: a head and a body written apart meet Nagle's algorithm
+                // and delayed ACKs, and every call would wait ~40 ms for nothing.
+                let mut response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes();
+                response.extend_from_slice(&body);
+                let mut buf = Vec::with_capacity(4096);
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.clear();
+                    if socket.write_all(&response).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+fn offer_row(i: u32) -> Value {
+    json!({"offer_id":i,"offer_name":format!("Offer {i} - US"),"clicks":8420,"unique_clicks":7930,"conversions":312,
+        "conversion_rate":3.71,"payout":5616.00,"revenue":6864.00,"profit":1248.00,"epc":0.667})
+}
+
+fn offer_page(rows: u32) -> Vec<u8> {
+    let offers: Vec<Value> = (1..=rows).map(offer_row).collect();
+    serde_json::to_vec(
+        &json!({"request_status":"Success","response":{"data":{"offers":offers,
+        "totals":{"clicks":8420,"conversions":312,"payout":5616.00,"revenue":6864.00}}}}),
+    )
+    .unwrap()
+}
+
+fn conversions_page(total: u64) -> Vec<u8> {
+    let rows: Vec<Value> = (1..=500)
+        .map(|i| json!({"conversion":{"conversion_id":i,"offer":{"offer_id":12345,"offer_name":"Auto Insurance Quote"},
+            "affiliate":{"affiliate_id":67890,"affiliate_name":"MediaBridge Partners"},"payout":18.00,"revenue":22.00,
+            "conversion_status":"approved","conversion_date":"2026-06-19 14:30:00"}}))
+        .collect();
+    serde_json::to_vec(&json!({"request_status":"Success","total_rows":total,"conversions":rows}))
+        .unwrap()
+}
+
+fn d(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+fn per_call(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let url = rt.block_on(serve(Arc::new(offer_page(1))));
+    let sdk = Client::builder(&url, "bench-key")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let endpoint = format!("{url}/api/2/report/offer.json");
+    let mut group = c.benchmark_group("per_call");
+    group.bench_function("sdk", |b| {
+        b.to_async(&rt).iter(|| async {
+            sdk.get_offer_report()
+                .start_date(d("2026-01-01"))
+                .end_date(d("2026-01-31"))
+                .row_limit(50u32)
+                .execute()
+                .await
+                .unwrap()
+        })
+    });
+    group.bench_function("hand_written_reqwest", |b| {
+        b.to_async(&rt).iter(|| async {
+            let bytes = http
+                .get(&endpoint)
+                .query(&[
+                    ("start_date", "2026-01-01"),
+                    ("end_date", "2026-01-31"),
+                    ("row_limit", "50"),
+                    ("api_key", "bench-key"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .error_for_status()
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            serde_json::from_slice::<types::OfferReportResponse>(&bytes).unwrap()
+        })
+    });
+    group.finish();
+}
+
+fn decode_10k(c: &mut Criterion) {
+    let page = offer_page(10_000);
+    let mut group = c.benchmark_group("decode_10k_offer_rows");
+    group.throughput(Throughput::Bytes(page.len() as u64));
+    group.bench_function("sdk_types", |b| {
+        b.iter(|| serde_json::from_slice::<types::OfferReportResponse>(&page).unwrap())
+    });
+    group.bench_function("serde_json_value", |b| {
+        b.iter(|| serde_json::from_slice::<Value>(&page).unwrap())
+    });
+    group.finish();
+}
+
+async fn stream_all(client: &Client) -> usize {
+    let stream = client
+        .get_conversions()
+        .start_date(d("2026-06-01"))
+        .end_date(d("2026-06-30"))
+        .stream_with(PageOptions {
+            page_size: Some(500),
+            prefetch: true,
+        });
+    stream
+        .fold(0usize, |n, row| async move { row.map(|_| n + 1).unwrap() })
+        .await
+}
+
+fn stream_conversions(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let mut group = c.benchmark_group("stream_conversions");
+    group.sample_size(10);
+    for total in [50_000u64, 200_000] {
+        let url = rt.block_on(serve(Arc::new(conversions_page(total))));
+        let client = Client::builder(&url, "bench-key")
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        // Peak heap above what was live before the stream started.
+        rt.block_on(stream_all(&client));
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let n = rt.block_on(stream_all(&client));
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        assert_eq!(n as u64, total);
+        println!(
+            "stream_conversions/{total}: peak heap above baseline {:.2} MiB ({peak} bytes)",
+            peak as f64 / 1048576.0
+        );
+        group.throughput(Throughput::Elements(total));
+        group.bench_with_input(BenchmarkId::from_parameter(total), &client, |b, client| {
+            b.to_async(&rt).iter(|| stream_all(client))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, per_call, decode_10k, stream_conversions);
+criterion_main!(benches);
