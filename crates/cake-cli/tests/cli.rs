@@ -1,0 +1,421 @@
+//! The `cake` binary, run as users run it: every subcommand in every format against the embedded
+//! simulator, `--all`, bad flag values, a server that says no, and `cake serve`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn cake() -> Command {
+    let mut cmd = Command::cargo_bin("cake").unwrap();
+    // Tests run against the embedded simulator unless they say otherwise.
+    cmd.env_remove("CAKE_BASE_URL").env_remove("CAKE_API_KEY");
+    cmd
+}
+
+const JAN: [&str; 4] = ["--start-date", "2026-01-01", "--end-date", "2026-01-31"];
+
+/// Each subcommand with arguments that select at least one row, and its first CSV column.
+fn subcommands() -> Vec<(Vec<&'static str>, &'static str)> {
+    let with_jan = |head: &[&'static str]| {
+        let mut v = head.to_vec();
+        v.extend(JAN);
+        v
+    };
+    vec![
+        (with_jan(&["report", "offers"]), "offer_id"),
+        (with_jan(&["report", "affiliates"]), "affiliate_id"),
+        (with_jan(&["report", "advertisers"]), "advertiser_id"),
+        (with_jan(&["clicks", "--row-limit", "5"]), "click_id"),
+        (
+            vec![
+                "conversions",
+                "--start-date",
+                "2026-06-01",
+                "--end-date",
+                "2026-06-19",
+            ],
+            "conversion_id",
+        ),
+        (
+            vec![
+                "record-conversion",
+                "--click-id",
+                "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+                "--offer-id",
+                "12345",
+                "--payout",
+                "18.00",
+                "--revenue",
+                "22.00",
+                "--unique-id",
+                "ORD-98765",
+            ],
+            "conversion_id",
+        ),
+    ]
+}
+
+#[test]
+fn the_readme_run_command_prints_the_offer_table_and_says_it_uses_the_simulator() {
+    cake()
+        .args(["report", "offers"])
+        .args(JAN)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("embedded CAKE simulator"))
+        .stdout(predicate::str::is_match(
+            r"12345\s+Auto Insurance Quote - US\s+8420\s+7930\s+312\s+3\.71\s+5616\.00\s+6864\.00\s+1248\.00\s+0\.667",
+        ).unwrap());
+}
+
+#[test]
+fn every_subcommand_works_in_every_format() {
+    for (args, first_column) in subcommands() {
+        for format in ["table", "csv", "json", "ndjson"] {
+            let output = cake()
+                .args(&args)
+                .args(["--format", format])
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            assert!(
+                output.status.success(),
+                "{args:?} {format}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            match format {
+                "table" => {
+                    let mut lines = stdout.lines();
+                    assert!(lines.next().unwrap().starts_with(first_column), "{stdout}");
+                    assert!(lines.next().unwrap().starts_with("---"), "{stdout}");
+                    assert!(lines.next().is_some(), "{args:?}: no rows\n{stdout}");
+                }
+                "csv" => {
+                    let header = stdout.lines().next().unwrap();
+                    assert!(header.starts_with(&format!("{first_column},")), "{stdout}");
+                    assert!(stdout.lines().count() >= 2, "{args:?}: no rows\n{stdout}");
+                }
+                "json" => {
+                    let rows: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+                    assert!(!rows.is_empty());
+                    assert!(rows[0].get(first_column).is_some(), "{stdout}");
+                }
+                _ => {
+                    for line in stdout.lines() {
+                        let row: Value = serde_json::from_str(line).unwrap();
+                        assert!(row.get(first_column).is_some(), "{line}");
+                    }
+                    assert!(stdout.lines().count() >= 1);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn machine_formats_keep_money_exact() {
+    let output = cake()
+        .args([
+            "report",
+            "offers",
+            "--format",
+            "ndjson",
+            "--offer-id",
+            "12345",
+        ])
+        .args(JAN)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains(r#""payout":5616.00"#), "{stdout}");
+    assert!(stdout.contains(r#""epc":0.667"#), "{stdout}");
+}
+
+#[test]
+fn all_pages_through_every_row() {
+    let output = cake()
+        .args([
+            "clicks",
+            "--offer-id",
+            "22001",
+            "--all",
+            "--row-limit",
+            "700",
+            "--format",
+            "ndjson",
+        ])
+        .args(JAN)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let ids: std::collections::HashSet<String> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["click_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(stdout.lines().count(), 2600);
+    assert_eq!(ids.len(), 2600);
+    // Not a terminal: no progress on stderr.
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("rows fetched"));
+}
+
+#[test]
+fn a_bad_flag_value_is_exit_2_naming_the_flag_and_what_was_expected() {
+    cake()
+        .args(["report", "offers", "--row-limit", "20000"])
+        .args(JAN)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--row-limit")
+                .and(predicate::str::contains("from 1 to 10000")),
+        );
+    cake()
+        .args([
+            "report",
+            "offers",
+            "--start-date",
+            "2026-13-01",
+            "--end-date",
+            "2026-01-31",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--start-date").and(predicate::str::contains("YYYY-MM-DD")),
+        );
+    cake()
+        .args(["conversions", "--conversion-status", "paid"])
+        .args(JAN)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "approved, pending, rejected, reversed",
+        ));
+    cake()
+        .args([
+            "report",
+            "offers",
+            "--start-date",
+            "2026-02-01",
+            "--end-date",
+            "2026-01-31",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("start_date")
+                .and(predicate::str::contains("hint: check --start-date")),
+        );
+}
+
+#[test]
+fn a_base_url_without_an_api_key_is_a_usage_error() {
+    cake()
+        .args(["--base-url", "http://127.0.0.1:9"])
+        .args(["report", "offers"])
+        .args(JAN)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("CAKE_API_KEY"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_says_no_is_exit_3_with_a_hint_and_the_key_never_shown() {
+    let sim = cake_sim::Simulator::demo("the-right-key")
+        .serve("127.0.0.1:0")
+        .await
+        .unwrap();
+    let base_url = sim.base_url();
+    let secret = "WRONG-SECRET-abc123";
+    let output = tokio::task::spawn_blocking(move || {
+        cake()
+            .args([
+                "--base-url",
+                &base_url,
+                "--api-key",
+                secret,
+                "report",
+                "offers",
+            ])
+            .args(JAN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("api_key"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: check --api-key"), "{stderr}");
+    assert!(!stderr.contains(secret) && !String::from_utf8_lossy(&output.stdout).contains(secret));
+
+    // The same key through the environment: also never shown.
+    let base_url = sim.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        cake()
+            .env("CAKE_BASE_URL", &base_url)
+            .env("CAKE_API_KEY", "the-right-key")
+            .args([
+                "record-conversion",
+                "--click-id",
+                "nope",
+                "--offer-id",
+                "12345",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("404") && stderr.contains("--click-id"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("the-right-key"));
+}
+
+#[test]
+fn an_unreachable_server_is_exit_4() {
+    cake()
+        .args(["--base-url", "http://127.0.0.1:9", "--api-key", "k"])
+        .args(["record-conversion", "--click-id", "c", "--offer-id", "1"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("--base-url"));
+}
+
+/// Starts `cake serve` on a free port and returns the child and its base URL.
+fn spawn_serve(extra: &[&str]) -> (std::process::Child, String) {
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("cake"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("CAKE_API_KEY")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_string();
+    (child, url)
+}
+
+#[test]
+fn serve_says_where_it_listens_and_answers_with_the_demo_key() {
+    let (mut child, url) = spawn_serve(&[]);
+    let output = cake()
+        .args(["--base-url", &url, "--api-key", cake_sim::DEMO_API_KEY])
+        .args([
+            "report",
+            "advertisers",
+            "--advertiser-id",
+            "1021",
+            "--format",
+            "csv",
+        ])
+        .args(JAN)
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "advertiser_id,advertiser_name,clicks,conversions,revenue\n1021,Acme Financial Services,12500,487,10714.00\n"
+    );
+}
+
+#[test]
+fn serve_loads_a_yaml_data_file_and_names_a_bad_entry() {
+    let dir = std::env::temp_dir().join(format!("cake-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("data.yaml");
+    std::fs::write(
+        &good,
+        r#"
+advertisers: [{advertiser_id: 1, advertiser_name: Adv One}]
+affiliates: [{affiliate_id: 2, affiliate_name: Aff Two}]
+offers: [{offer_id: 3, offer_name: Offer Three, advertiser_id: 1, payout: "1.25", revenue: "2.50"}]
+clicks:
+  - {click_id: c1, click_date: "2026-05-01 10:00:00", offer_id: 3, affiliate_id: 2, ip_address: 10.0.0.1, country: US}
+  - {click_id: c2, click_date: "2026-05-02 10:00:00", offer_id: 3, affiliate_id: 2, ip_address: 10.0.0.1, country: US}
+conversions:
+  - {conversion_id: 10, click_id: c1, conversion_date: "2026-05-01 11:00:00"}
+"#,
+    )
+    .unwrap();
+    let (mut child, url) = spawn_serve(&["--data", good.to_str().unwrap()]);
+    let output = cake()
+        .args([
+            "--base-url",
+            &url,
+            "--api-key",
+            cake_sim::DEMO_API_KEY,
+            "--format",
+            "csv",
+        ])
+        .args([
+            "report",
+            "offers",
+            "--start-date",
+            "2026-05-01",
+            "--end-date",
+            "2026-05-31",
+        ])
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "offer_id,offer_name,clicks,unique_clicks,conversions,conversion_rate,payout,revenue,profit,epc\n3,Offer Three,2,1,1,50,1.25,2.50,1.25,0.625\n"
+    );
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"advertisers":[{"advertiser_id":1,"advertiser_name":"A"}],"offers":[{"offer_id":3,"offer_name":"O","advertiser_id":9,"payout":1,"revenue":2}]}"#).unwrap();
+    cake()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data",
+            bad.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "offers[0].advertiser_id: no advertiser 9 exists",
+        ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    cake().arg("--help").assert().success().stdout(
+        predicate::str::contains("Exit codes:").and(predicate::str::contains("3  CAKE said no")),
+    );
+}
