@@ -13,6 +13,23 @@ pub const BODY_EXCERPT_BYTES: usize = 1024;
 
 /// What went wrong with a call. Match on it; [`Error::is_retryable`] says whether trying again
 /// may help.
+///
+/// ```
+/// # async fn demo() {
+/// let client = cake_client::Client::builder("http://127.0.0.1:9", "key").build().unwrap();
+/// let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+/// // row_limit is above the Offer Report's maximum (10000, from the spec): refused unsent.
+/// let result = client.get_offer_report().start_date(day(1)).end_date(day(31)).row_limit(20_000u32).execute().await;
+/// match result {
+///     Err(cake_client::Error::InvalidRequest { parameter, message }) => {
+///         assert_eq!(parameter.as_deref(), Some("row_limit"));
+///         assert!(message.contains("from 1 to 10000"));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// # tokio::runtime::Runtime::new().unwrap().block_on(demo());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -4,6 +4,33 @@
 //! from `spec/cake.yaml` (see `build.rs`); this crate's hand-written modules sit beside them:
 //! api_key injection and redaction, the date-time and money types, validation against the spec,
 //! errors, retries and pagination.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cake_client::Error> {
+//! use cake_client::{types, Client};
+//! let client = Client::builder("https://yourdomain.cakemarketing.com", "YOUR_API_KEY").build()?;
+//! let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 1, d).unwrap();
+//! let report = client
+//!     .get_offer_report()
+//!     .start_date(day(1))
+//!     .end_date(day(31))
+//!     .sort_field(types::OfferReportSortField::Conversions)
+//!     .sort_descending(true)
+//!     .execute()
+//!     .await?;
+//! for offer in &report.response.data.offers {
+//!     println!("{} {} {}", offer.offer_name, offer.conversions, offer.payout);
+//! }
+//! // Every conversion of the month, page after page:
+//! let all = client.get_conversions().start_date(day(1)).end_date(day(31)).collect_all().await?;
+//! # let _ = all;
+//! # Ok(()) }
+//! ```
+//!
+//! Errors are one type, [`Error`]; the api_key never appears in any of them, nor in `Debug`
+//! output or logs. Record Conversion is retried only when it carries a `unique_id`.
+
+#![warn(missing_docs)]
 
 pub mod datetime;
 pub mod error;

@@ -35,6 +35,14 @@ pub const DEFAULT_USER_AGENT: &str = concat!("cake-client/", env!("CARGO_PKG_VER
 ///
 /// Record Conversion creates data with a GET: it is retried only when the call carries a
 /// `unique_id` (CAKE deduplicates on it), never otherwise, whatever this policy says.
+///
+/// ```
+/// use std::time::Duration;
+/// use cake_client::RetryPolicy;
+/// let patient = RetryPolicy { max_attempts: 6, max_elapsed: Duration::from_secs(120), ..RetryPolicy::default() };
+/// assert_eq!(RetryPolicy::none().max_attempts, 1);
+/// # let _ = patient;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 means no retries.
