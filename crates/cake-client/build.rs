@@ -39,7 +39,7 @@ fn main() {
     let client = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor could not generate the client: {e}"));
-    let client = expose_builder_client(render(client), &spec);
+    let client = strict_money(expose_builder_client(render(client), &spec));
     fs::write(out.join("client.rs"), client).expect("write client.rs");
     fs::write(out.join("operations.rs"), operations(&spec)).expect("write operations.rs");
     let mock = generator
@@ -89,6 +89,35 @@ fn expose_builder_client(code: String, spec: &OpenAPI) -> String {
          (its layout changed?): found {count}, expected {expected}"
     );
     code.replace(FIELD, "        pub(crate) client: &'a super::Client,\n")
+}
+
+/// rust_decimal's `Deserialize` also takes money written as a string (`"18.00"`); the spec says a
+/// JSON number, never a string. Every money field of the generated types therefore reads through
+/// `crate::money::strict_decimal`, which takes numbers only (exactly, with their digits).
+fn strict_money(code: String) -> String {
+    const MONEY: &str = ": ::rust_decimal::Decimal,";
+    assert!(
+        !code.contains("Option<::rust_decimal::Decimal>"),
+        "an optional money field appeared in the spec: give strict_money an Option<Decimal> reader"
+    );
+    let mut out = String::with_capacity(code.len() + 4096);
+    let mut patched = 0;
+    for line in code.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("pub ") && trimmed.ends_with(MONEY) {
+            let indent = &line[..line.len() - trimmed.len()];
+            out.push_str(indent);
+            out.push_str("#[serde(deserialize_with = \"crate::money::strict_decimal\")]\n");
+            patched += 1;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    assert!(
+        patched > 0,
+        "no money field found to make strict: did progenitor's layout change?"
+    );
+    out
 }
 
 fn pascal(snake: &str) -> String {
@@ -405,7 +434,7 @@ fn spec_table(spec: &OpenAPI) -> String {
                 .schema_data
                 .default
                 .as_ref()
-                .map(|d| lit(&d.to_string().trim_matches('"').to_string()));
+                .map(|d| lit(d.to_string().trim_matches('"')));
             let kind = param_kind(id, &data.name, schema);
             writeln!(
                 s,

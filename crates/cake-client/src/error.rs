@@ -174,10 +174,28 @@ pub(crate) fn excerpt(body: &[u8], client: &Client) -> String {
 /// without one, so that the status survives progenitor's decoding (see `runtime`).
 pub(crate) const SYNTHESIZED_HEADER: &str = "x-cake-sdk-no-envelope";
 
+/// The typed error bodies the spec gives an operation: the `Failure` envelope, or nothing for an
+/// operation that documents no error response.
+pub(crate) trait ErrorBody {
+    fn into_failure(self) -> Option<types::Failure>;
+}
+
+impl ErrorBody for types::Failure {
+    fn into_failure(self) -> Option<types::Failure> {
+        Some(self)
+    }
+}
+
+impl ErrorBody for () {
+    fn into_failure(self) -> Option<types::Failure> {
+        None
+    }
+}
+
 /// Turns a generated call's outcome into this crate's result.
-pub(crate) async fn finish<T>(
+pub(crate) async fn finish<T, E: ErrorBody>(
     client: &Client,
-    result: Result<ResponseValue<T>, progenitor_client::Error<types::Failure>>,
+    result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
 ) -> Result<T, Error> {
     match result {
         Ok(value) => Ok(value.into_inner()),
@@ -185,7 +203,7 @@ pub(crate) async fn finish<T>(
     }
 }
 
-async fn convert(client: &Client, e: progenitor_client::Error<types::Failure>) -> Error {
+async fn convert<E: ErrorBody>(client: &Client, e: progenitor_client::Error<E>) -> Error {
     use progenitor_client::Error as G;
     let key = &client.inner().api_key;
     match e {
@@ -196,18 +214,20 @@ async fn convert(client: &Client, e: progenitor_client::Error<types::Failure>) -
         G::ErrorResponse(value) => {
             let status = value.status();
             let synthesized = value.headers().contains_key(SYNTHESIZED_HEADER);
-            let failure = value.into_inner();
-            if synthesized {
-                Error::Http {
+            match value.into_inner().into_failure() {
+                Some(failure) if synthesized => Error::Http {
                     status,
                     body: failure.message,
-                }
-            } else {
-                Error::Api {
+                },
+                Some(failure) => Error::Api {
                     status,
                     message: redact_text(&failure.message, key),
                     parameter: failure.parameter,
-                }
+                },
+                None => Error::Http {
+                    status,
+                    body: String::new(),
+                },
             }
         }
         G::InvalidResponsePayload(body, e) => {

@@ -13,6 +13,20 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Reads money from a JSON number only, keeping its exact digits. rust_decimal's own
+/// `Deserialize` also takes strings; a server that writes money as `"18.00"` breaks the spec and
+/// gets a decode error instead. (`build.rs` puts this on every money field of the generated types.)
+pub fn strict_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let digits = number.to_string();
+    digits
+        .parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(&digits))
+        .map_err(|e| {
+            serde::de::Error::custom(format!("money {digits} does not fit a decimal: {e}"))
+        })
+}
+
 /// An amount of money sent as a query parameter (`payout`, `revenue` on Record Conversion): the
 /// exact decimal digits of a [`Decimal`]. Builders accept a `Decimal` directly.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -84,6 +98,25 @@ mod tests {
         assert_eq!(big, dec!(12345678901234.5678));
         assert_eq!(serde_json::to_string(&dec!(18.00)).unwrap(), "18.00");
         assert_eq!(serde_json::to_string(&dec!(0.667)).unwrap(), "0.667");
+    }
+
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(deserialize_with = "strict_decimal")]
+        payout: Decimal,
+    }
+
+    #[test]
+    fn strict_money_takes_exact_numbers_and_refuses_strings() {
+        let row: Row = serde_json::from_str(r#"{"payout": 12345678901234.5678}"#).unwrap();
+        assert_eq!(row.payout, dec!(12345678901234.5678));
+        let row: Row = serde_json::from_str(r#"{"payout": 1e2}"#).unwrap();
+        assert_eq!(row.payout, dec!(100));
+        let e = serde_json::from_str::<Row>(r#"{"payout": "18.00"}"#)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("invalid type: string"), "{e}");
     }
 
     #[test]

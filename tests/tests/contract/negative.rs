@@ -268,7 +268,6 @@ fn invalid_parameter_sets_are_rejected_before_any_request_reaches_the_server() {
 }
 
 #[test]
-#[ignore = "cake-client reads money given as numeric text (\"18.00\") though the spec says a JSON number, never a string: rust_decimal's deserializer accepts strings; needs a strict Money type in cake-client"]
 fn money_given_as_a_string_is_a_decode_error() {
     let h = Harness::new().unwrap();
     let mut runner = proptest::test_runner::TestRunner::deterministic();
