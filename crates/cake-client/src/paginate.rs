@@ -87,6 +87,7 @@ pub struct RowStream<'a, R> {
     in_flight: Option<PageFuture<'a, R>>,
     prefetched: Option<Result<Page<R>, Error>>,
     done_after_current: bool,
+    total_rows: Option<u64>,
 }
 
 // Nothing in a RowStream is pinned in place: the page futures are boxed, and rows are only moved.
@@ -145,6 +146,7 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
             in_flight: None,
             prefetched: None,
             done_after_current: false,
+            total_rows: None,
         }
     }
 
@@ -152,6 +154,13 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
         let mut s = Self::empty(None, 1, false, 0);
         s.state = State::Failed(Some(error));
         s
+    }
+
+    /// How many rows match over every page, as the server said on the latest page: known once
+    /// the first page has arrived, and only for operations whose responses carry `total_rows`
+    /// (Get Click, Get Conversions). For progress bars.
+    pub fn total_rows(&self) -> Option<u64> {
+        self.total_rows
     }
 
     /// Collects every row (all pages) into a `Vec`.
@@ -167,6 +176,9 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
     /// there is one (right away with prefetch, else once these rows are consumed).
     fn accept(&mut self, page: Page<R>) {
         let got = page.rows.len() as u64;
+        if page.total_rows.is_some() {
+            self.total_rows = page.total_rows;
+        }
         let fetched_through = u64::from(self.next_start - self.first_row);
         let more = match page.total_rows {
             Some(total) => got > 0 && fetched_through < total,

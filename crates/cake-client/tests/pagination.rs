@@ -331,7 +331,9 @@ async fn a_failing_page_ends_the_stream_with_its_error_after_the_rows_before_it(
             page_size: Some(2),
             prefetch: true,
         });
+    assert_eq!(stream.total_rows(), None, "unknown before the first page");
     assert_eq!(stream.try_next().await.unwrap().unwrap().conversion_id, 1);
+    assert_eq!(stream.total_rows(), Some(6));
     assert_eq!(stream.try_next().await.unwrap().unwrap().conversion_id, 2);
     let e = stream.try_next().await.unwrap_err();
     assert_eq!(e.parameter(), Some("start_at_row"));
