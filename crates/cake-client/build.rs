@@ -260,7 +260,7 @@ impl<'a> builder::{builder}<'a> {{
     /// The request is checked against the spec before anything is sent.
     pub async fn execute(self) -> Result<types::{response_type}, crate::Error> {{
         let client = self.client;
-        crate::error::finish(client, self.send().await).await
+        crate::error::finish(client, {id:?}, self.send().await).await
     }}
 }}
 "#
@@ -454,11 +454,26 @@ fn spec_table(spec: &OpenAPI) -> String {
 
 fn param_kind(id: &str, name: &str, schema: &Schema) -> String {
     match &schema.schema_kind {
-        SchemaKind::Type(Type::Integer(t)) => format!(
-            "ParamKind::Integer {{ min: {}, max: {} }}",
-            opt(t.minimum.map(|m| m + i64::from(t.exclusive_minimum))),
-            opt(t.maximum.map(|m| m - i64::from(t.exclusive_maximum))),
-        ),
+        SchemaKind::Type(Type::Integer(t)) => {
+            // The format bounds a value as much as minimum/maximum do: an id above i32::MAX is
+            // as invalid as one below 1.
+            let (lo, hi) = match &t.format {
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    (Some(i64::from(i32::MIN)), Some(i64::from(i32::MAX)))
+                }
+                _ => (None, None),
+            };
+            let min = t.minimum.map(|m| m + i64::from(t.exclusive_minimum));
+            let max = t.maximum.map(|m| m - i64::from(t.exclusive_maximum));
+            format!(
+                "ParamKind::Integer {{ min: {}, max: {} }}",
+                opt(min.max(lo)),
+                opt(match (max, hi) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }),
+            )
+        }
         SchemaKind::Type(Type::Number(t)) => {
             let min = t.minimum.map(|m| lit(&m.to_string()));
             match &t.format {

@@ -195,19 +195,26 @@ impl ErrorBody for () {
 /// Turns a generated call's outcome into this crate's result.
 pub(crate) async fn finish<T, E: ErrorBody>(
     client: &Client,
+    operation_id: &str,
     result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
 ) -> Result<T, Error> {
     match result {
         Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(convert(client, e).await),
+        Err(e) => Err(convert(client, operation_id, e).await),
     }
 }
 
-async fn convert<E: ErrorBody>(client: &Client, e: progenitor_client::Error<E>) -> Error {
+async fn convert<E: ErrorBody>(
+    client: &Client,
+    operation_id: &str,
+    e: progenitor_client::Error<E>,
+) -> Error {
     use progenitor_client::Error as G;
     let key = &client.inner().api_key;
     match e {
-        G::InvalidRequest(message) | G::Custom(message) => invalid_from_message(&message),
+        G::InvalidRequest(message) | G::Custom(message) => {
+            invalid_from_message(operation_id, &message)
+        }
         G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
             Error::transport(e)
         }
@@ -278,19 +285,28 @@ async fn convert<E: ErrorBody>(client: &Client, e: progenitor_client::Error<E>) 
 
 /// progenitor's builder messages and the pre-hook's validation messages, with the parameter
 /// recovered where the message names one.
-fn invalid_from_message(message: &str) -> Error {
+fn invalid_from_message(operation_id: &str, message: &str) -> Error {
+    let expected = |param: &str| {
+        crate::spec::operation(operation_id)
+            .and_then(|op| op.param(param))
+            .map(|p| p.expected())
+            .unwrap_or_else(|| "a valid value".into())
+    };
     // progenitor: "conversion to `u32` for offer_id failed", "offer_id was not initialized".
     if let Some(rest) = message.strip_prefix("conversion to ") {
-        if let Some((ty, param)) = rest.split_once(" for ") {
+        if let Some((_, param)) = rest.split_once(" for ") {
             let param = param.trim_end_matches(" failed");
             return Error::invalid(
                 Some(param),
-                format!("expected a value that converts to {ty}"),
+                format!("expected {}; the value given does not fit", expected(param)),
             );
         }
     }
     if let Some(param) = message.strip_suffix(" was not initialized") {
-        return Error::invalid(Some(param), "is required and was not set");
+        return Error::invalid(
+            Some(param),
+            format!("is required: expected {}", expected(param)),
+        );
     }
     // The pre hook writes "<parameter>: <message>" (see `runtime`).
     if let Some((param, rest)) = message.split_once(": ") {

@@ -64,6 +64,21 @@ async fn row_limit_above_each_endpoints_spec_maximum_is_refused() {
 async fn start_at_row_below_each_endpoints_base_is_refused() {
     let server = MockServer::start_async().await;
     let c = client(&server);
+    // A zero does not even fit the builder's type (NonZeroU32): the message still says what the
+    // spec expects.
+    let e = c
+        .get_offer_report()
+        .start_date(date("2026-01-01"))
+        .end_date(date("2026-01-02"))
+        .start_at_row(0u32)
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("expected an integer from 1 to 2147483647"),
+        "{e}"
+    );
     assert_rejected(
         &server,
         "start_at_row",
@@ -131,6 +146,12 @@ async fn ids_below_one_empty_click_ids_and_negative_money_are_refused() {
     let server = MockServer::start_async().await;
     let c = client(&server);
     assert_rejected(&server, "offer_id", c.get_click().offer_id(0u32).execute()).await;
+    assert_rejected(
+        &server,
+        "offer_id",
+        c.get_click().offer_id(u32::MAX).execute(),
+    )
+    .await;
     assert_rejected(
         &server,
         "click_id",
