@@ -197,6 +197,7 @@ impl ClientBuilder {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .redirect(same_origin_redirects())
                 .build()
                 .map_err(Error::transport)?,
         };
@@ -212,6 +213,20 @@ impl ClientBuilder {
             state,
         ))
     }
+}
+
+/// Redirects are followed only within the origin they start from: the api_key is in the URL, and
+/// a redirect elsewhere would hand it to another host. A redirect that leaves is returned as the
+/// 3xx it is (an `Error::Http`).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let origin = attempt.previous().first().map(|u| u.origin());
+        if attempt.previous().len() > 5 || origin != Some(attempt.url().origin()) {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 impl ClientHooks<ClientState> for Client {

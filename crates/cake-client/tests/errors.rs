@@ -239,3 +239,24 @@ fn the_client_and_its_builder_never_show_the_key() {
     let c = builder.build().unwrap();
     assert_secret_free("the client's Debug", &format!("{c:?}"));
 }
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_not_followed_so_the_key_stays_home() {
+    let elsewhere = MockServer::start_async().await;
+    let stolen = elsewhere
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let server = MockServer::start_async().await;
+    let target = elsewhere.url("/collect");
+    server
+        .mock_async(|_, then| {
+            then.status(302).header("location", target);
+        })
+        .await;
+    let e = offer_report(&client(&server)).await.unwrap_err();
+    printed(&e);
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(302), "{e:?}");
+    stolen.assert_calls_async(0).await;
+}
