@@ -32,6 +32,7 @@
 
 pub mod dataset;
 pub mod demo;
+mod report_index;
 pub mod server;
 pub mod store;
 

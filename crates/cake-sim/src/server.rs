@@ -10,7 +10,7 @@ use std::{
     collections::VecDeque,
     net::SocketAddr,
     str::FromStr,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
 use axum::{
@@ -48,9 +48,10 @@ pub struct InjectedFailure {
 
 struct Shared {
     api_key: String,
-    /// One lock around the whole store: Record Conversion's dedup check and insert happen under
-    /// it together, so two racing requests with the same `unique_id` record one conversion.
-    store: Mutex<Store>,
+    /// One lock around the whole store. Reads (reports, lists) share it, so concurrent reports
+    /// do not queue; Record Conversion takes it exclusively, so its dedup check and insert are
+    /// one step and two racing requests with the same `unique_id` record one conversion.
+    store: RwLock<Store>,
     clock: Clock,
     injected: Mutex<VecDeque<InjectedFailure>>,
 }
@@ -88,7 +89,7 @@ impl Simulator {
         Self {
             shared: Arc::new(Shared {
                 api_key: api_key.into(),
-                store: Mutex::new(store),
+                store: RwLock::new(store),
                 clock: utc_clock(),
                 injected: Mutex::new(VecDeque::new()),
             }),
@@ -107,7 +108,7 @@ impl Simulator {
             Ok(shared) => Shared { clock, ..shared },
             Err(shared) => Shared {
                 api_key: shared.api_key.clone(),
-                store: Mutex::new(lock(&shared.store).clone()),
+                store: RwLock::new(read(&shared.store).clone()),
                 clock,
                 injected: Mutex::new(lock(&shared.injected).clone()),
             },
@@ -117,14 +118,14 @@ impl Simulator {
         }
     }
 
-    /// Reads the store (under its lock: keep `f` short).
+    /// Reads the store (under its shared lock: writers wait for `f`, so keep it short).
     pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
-        f(&lock(&self.shared.store))
+        f(&read(&self.shared.store))
     }
 
-    /// Changes the store (under its lock), e.g. to seed clicks during a test.
+    /// Changes the store (under its exclusive lock), e.g. to seed clicks during a test.
     pub fn with_store_mut<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(&mut lock(&self.shared.store))
+        f(&mut write(&self.shared.store))
     }
 
     /// Makes the next `count` requests (any operation, before authentication) fail with this
@@ -438,6 +439,17 @@ impl Query<'_> {
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Takes the store's lock for reading; poisoning is carried on from as in [`lock`].
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Takes the store's lock for writing; poisoning is carried on from as in [`lock`].
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

@@ -23,6 +23,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::report_index::{Cell, Dimensions, ReportIndex};
+
 use cake_client::{types, CakeDateTime};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -403,14 +405,35 @@ pub struct ConversionQuery {
     pub sort: Sort<types::ConversionSortField>,
 }
 
-/// One report row's figures, summed while scanning.
+/// One report row's figures, summed from the report index's cells.
 #[derive(Debug, Clone, Default)]
 struct Tally {
     clicks: u64,
-    ips: HashSet<u32>,
+    unique_clicks: u64,
     conversions: u64,
     payout: Decimal,
     revenue: Decimal,
+}
+
+impl Tally {
+    fn add(&mut self, cell: &Cell) {
+        self.clicks += cell.clicks;
+        self.conversions += cell.conversions;
+        // Bounded by the store's checked totals (see `total_payout`), so these cannot fail.
+        self.payout = self.payout.checked_add(cell.payout).unwrap_or(self.payout);
+        self.revenue = self
+            .revenue
+            .checked_add(cell.revenue)
+            .unwrap_or(self.revenue);
+    }
+}
+
+/// What a report's rows are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Offer,
+    Affiliate,
+    Advertiser,
 }
 
 /// Computed figures of one report row.
@@ -438,7 +461,7 @@ impl Figures {
     fn from_tally(t: &Tally) -> Self {
         Self {
             clicks: t.clicks,
-            unique_clicks: t.ips.len() as u64,
+            unique_clicks: t.unique_clicks,
             conversions: t.conversions,
             conversion_rate: conversion_rate(t.conversions, t.clicks),
             payout: t.payout,
@@ -486,8 +509,14 @@ pub struct Store {
     /// Each click's IP, interned, so unique clicks count integers rather than strings.
     click_ips: Vec<u32>,
     ip_ids: HashMap<String, u32>,
+    /// Each click's country code, interned by the report index.
+    click_countries: Vec<u32>,
     click_by_id: HashMap<String, usize>,
     clicks_by_day: BTreeMap<NaiveDate, Vec<usize>>,
+    /// Clicks by (affiliate, day): the unique-click scan of an affiliate-filtered Offer Report.
+    clicks_by_affiliate_day: BTreeMap<(u32, NaiveDate), Vec<usize>>,
+    /// Report figures kept up to date by every insert, so reports need not scan clicks.
+    report_index: ReportIndex,
     conversions: Vec<ConversionRecord>,
     conversion_by_id: HashMap<u32, usize>,
     conversion_by_unique_id: HashMap<String, usize>,
@@ -644,12 +673,25 @@ impl Store {
             .entry(click.ip_address.clone())
             .or_insert(next_ip);
         let index = self.clicks.len();
+        let day = click.click_date.date();
+        let country = self.report_index.country(&click.country);
+        self.report_index.add_click(
+            Dimensions {
+                day,
+                offer_id: click.offer_id,
+                affiliate_id: click.affiliate_id,
+                country,
+            },
+            ip,
+        );
         self.click_by_id.insert(click.click_id.clone(), index);
-        self.clicks_by_day
-            .entry(click.click_date.date())
+        self.clicks_by_day.entry(day).or_default().push(index);
+        self.clicks_by_affiliate_day
+            .entry((click.affiliate_id, day))
             .or_default()
             .push(index);
         self.click_ips.push(ip);
+        self.click_countries.push(country);
         self.clicks.push(click);
         Ok(())
     }
@@ -725,6 +767,20 @@ impl Store {
             .entry(conversion.conversion_date.date())
             .or_default()
             .push(index);
+        if conversion.counts_in_reports() {
+            // Counted on its own day, in its click's offer, affiliate and country.
+            let click = &self.clicks[click_index];
+            self.report_index.add_conversion(
+                Dimensions {
+                    day: conversion.conversion_date.date(),
+                    offer_id: click.offer_id,
+                    affiliate_id: click.affiliate_id,
+                    country: self.click_countries[click_index],
+                },
+                conversion.payout,
+                conversion.revenue,
+            );
+        }
         let click = &mut self.clicks[click_index];
         if click.conversion_id.is_none() {
             click.conversion_id = Some(conversion.conversion_id);
@@ -872,13 +928,11 @@ impl Store {
         self.countries.get(&id).map(|c| c.country_code.as_str())
     }
 
-    /// Whether a click (with its offer) passes the filter's entity filters.
-    fn passes(&self, filter: &ReportFilter, click: &ClickRecord, country: Option<&str>) -> bool {
+    /// Whether a click (with its offer) passes the filter's offer, affiliate, advertiser and
+    /// vertical filters (the country is checked by the caller, on interned codes).
+    fn passes(&self, filter: &ReportFilter, click: &ClickRecord) -> bool {
         let is = |wanted: Option<u64>, actual: u32| wanted.is_none_or(|w| w == u64::from(actual));
         if !is(filter.offer_id, click.offer_id) || !is(filter.affiliate_id, click.affiliate_id) {
-            return false;
-        }
-        if filter.country_id.is_some() && country != Some(click.country.as_str()) {
             return false;
         }
         let Some(offer) = self.offers.get(&click.offer_id) else {
@@ -890,70 +944,142 @@ impl Store {
                 .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
     }
 
-    /// Sums clicks and counted conversions in the filter's range by the key `group` gives each
-    /// click's (offer, affiliate).
-    fn tally(
-        &self,
-        filter: &ReportFilter,
-        group: impl Fn(&Offer, u32) -> u32,
-        unique: bool,
-    ) -> BTreeMap<u32, Tally> {
+    /// Sums clicks and counted conversions in the filter's range by report row, from the
+    /// report index: the finest roll-up the filter needs, and only the part of it the filter
+    /// can match. Unique clicks are counted for the Offer Report only (the one that shows them).
+    fn tally(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
         let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
         if filter.start_date > filter.end_date {
             return rows;
         }
-        let country = filter.country_id.and_then(|id| self.country_code(id));
-        if filter.country_id.is_some() && country.is_none() {
-            return rows;
-        }
-        let key_of = |click: &ClickRecord| {
-            self.offers
-                .get(&click.offer_id)
-                .map(|offer| group(offer, click.affiliate_id))
+        let country = match filter.country_id {
+            None => None,
+            // A country the store does not know, or whose code no click has, matches nothing.
+            Some(id) => match self
+                .country_code(id)
+                .and_then(|code| self.report_index.country_ids.get(code))
+            {
+                Some(&interned) => Some(interned),
+                None => return rows,
+            },
         };
+        let is = |wanted: Option<u64>, actual: u32| wanted.is_none_or(|w| w == u64::from(actual));
+        let offer_passes = |offer_id: u32| {
+            self.offers.get(&offer_id).filter(|offer| {
+                is(filter.offer_id, offer.offer_id)
+                    && is(filter.advertiser_id, offer.advertiser_id)
+                    && filter
+                        .vertical_id
+                        .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
+            })
+        };
+        let key = |offer: &Offer, affiliate_id: u32| match group {
+            Group::Offer => offer.offer_id,
+            Group::Affiliate => affiliate_id,
+            Group::Advertiser => offer.advertiser_id,
+        };
+        let offer_filtered = filter.offer_id.is_some()
+            || filter.advertiser_id.is_some()
+            || filter.vertical_id.is_some();
         let days = filter.start_date..=filter.end_date;
-        for index in self.clicks_by_day.range(days.clone()).flat_map(|(_, v)| v) {
-            let click = &self.clicks[*index];
-            if !self.passes(filter, click, country) {
-                continue;
+        let index = &self.report_index;
+        if let Some(country) = country {
+            let cells = index
+                .by_country
+                .range((country, filter.start_date)..=(country, filter.end_date));
+            for ((offer_id, affiliate_id), cell) in cells.flat_map(|(_, cells)| cells) {
+                if let Some(offer) = offer_passes(*offer_id) {
+                    if is(filter.affiliate_id, *affiliate_id) {
+                        rows.entry(key(offer, *affiliate_id)).or_default().add(cell);
+                    }
+                }
             }
-            let Some(key) = key_of(click) else { continue };
-            let row = rows.entry(key).or_default();
-            row.clicks += 1;
-            if unique {
-                row.ips.insert(self.click_ips[*index]);
+        } else if group == Group::Affiliate && !offer_filtered {
+            let cells = index.by_affiliate.range(days.clone());
+            for (affiliate_id, cell) in cells.flat_map(|(_, cells)| cells) {
+                if is(filter.affiliate_id, *affiliate_id) {
+                    rows.entry(*affiliate_id).or_default().add(cell);
+                }
+            }
+        } else if group == Group::Affiliate || filter.affiliate_id.is_some() {
+            let offers = index.by_offer_affiliate.range(days.clone());
+            for (offer_id, affiliates) in offers.flat_map(|(_, offers)| offers) {
+                let Some(offer) = offer_passes(*offer_id) else {
+                    continue;
+                };
+                for (affiliate_id, cell) in affiliates {
+                    if is(filter.affiliate_id, *affiliate_id) {
+                        rows.entry(key(offer, *affiliate_id)).or_default().add(cell);
+                    }
+                }
+            }
+        } else {
+            let cells = index.by_offer.range(days.clone());
+            for (offer_id, cell) in cells.flat_map(|(_, cells)| cells) {
+                if let Some(offer) = offer_passes(*offer_id) {
+                    rows.entry(key(offer, 0)).or_default().add(cell);
+                }
             }
         }
-        for index in self.conversions_by_day.range(days).flat_map(|(_, v)| v) {
-            let conversion = &self.conversions[*index];
-            if !conversion.counts_in_reports() {
-                continue;
+        if group == Group::Offer {
+            if country.is_none() && filter.affiliate_id.is_none() {
+                // Every filter left is a property of the offer: the row's IPs are the offer's.
+                for (offer_id, row) in &mut rows {
+                    row.unique_clicks =
+                        index.unique_ips(*offer_id, filter.start_date, filter.end_date);
+                }
+            } else {
+                for (offer_id, ips) in self.unique_ips_by_scan(filter, country) {
+                    if let Some(row) = rows.get_mut(&offer_id) {
+                        row.unique_clicks = ips.len() as u64;
+                    }
+                }
             }
-            let Some(click) = self.click(&conversion.click_id) else {
-                continue;
-            };
-            if !self.passes(filter, click, country) {
-                continue;
-            }
-            let Some(key) = key_of(click) else { continue };
-            let row = rows.entry(key).or_default();
-            row.conversions += 1;
-            // Bounded by the store's checked totals (see `total_payout`), so these cannot fail.
-            row.payout = row
-                .payout
-                .checked_add(conversion.payout)
-                .unwrap_or(row.payout);
-            row.revenue = row
-                .revenue
-                .checked_add(conversion.revenue)
-                .unwrap_or(row.revenue);
         }
         rows
     }
 
+    /// The distinct IPs of each offer's clicks that pass an affiliate or country filter: a scan
+    /// of the range's clicks (only the affiliate's, when the filter names one), since the IP
+    /// bookkeeping of the report index is per offer.
+    fn unique_ips_by_scan(
+        &self,
+        filter: &ReportFilter,
+        country: Option<u32>,
+    ) -> HashMap<u32, HashSet<u32>> {
+        let mut ips: HashMap<u32, HashSet<u32>> = HashMap::new();
+        let clicks: Box<dyn Iterator<Item = &usize>> = match filter.affiliate_id {
+            Some(affiliate_id) => match u32::try_from(affiliate_id) {
+                Ok(a) => Box::new(
+                    self.clicks_by_affiliate_day
+                        .range((a, filter.start_date)..=(a, filter.end_date))
+                        .flat_map(|(_, v)| v),
+                ),
+                Err(_) => return ips,
+            },
+            None => Box::new(
+                self.clicks_by_day
+                    .range(filter.start_date..=filter.end_date)
+                    .flat_map(|(_, v)| v),
+            ),
+        };
+        for &index in clicks {
+            let click = &self.clicks[index];
+            if country.is_some_and(|c| c != self.click_countries[index]) {
+                continue;
+            }
+            if self.passes(filter, click) {
+                ips.entry(click.offer_id)
+                    .or_default()
+                    .insert(self.click_ips[index]);
+            }
+        }
+        ips
+    }
+
     /// Per-offer figures for the filter, by offer id (rows with activity only).
     pub fn offer_figures(&self, filter: &ReportFilter) -> BTreeMap<u32, Figures> {
-        self.tally(filter, |offer, _| offer.offer_id, true)
+        self.tally(filter, Group::Offer)
             .iter()
             .map(|(k, t)| (*k, Figures::from_tally(t)))
             .collect()
@@ -961,7 +1087,7 @@ impl Store {
 
     /// Per-affiliate figures for the filter, by affiliate id.
     pub fn affiliate_figures(&self, filter: &ReportFilter) -> BTreeMap<u32, Figures> {
-        self.tally(filter, |_, affiliate_id| affiliate_id, false)
+        self.tally(filter, Group::Affiliate)
             .iter()
             .map(|(k, t)| (*k, Figures::from_tally(t)))
             .collect()
@@ -969,7 +1095,7 @@ impl Store {
 
     /// Per-advertiser figures for the filter, by advertiser id.
     pub fn advertiser_figures(&self, filter: &ReportFilter) -> BTreeMap<u32, Figures> {
-        self.tally(filter, |offer, _| offer.advertiser_id, false)
+        self.tally(filter, Group::Advertiser)
             .iter()
             .map(|(k, t)| (*k, Figures::from_tally(t)))
             .collect()
