@@ -126,6 +126,11 @@ impl Harness {
         Ok((requests, dispatched))
     }
 
+    /// Runs `future` on the harness's runtime (for requests sent outside the SDK).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+
     /// Runs a property over `strategy` with the case count of `PROPTEST_CASES` (or the
     /// target's default), panicking with the minimal failing input and its message.
     pub fn run<S: proptest::strategy::Strategy>(
@@ -137,20 +142,38 @@ impl Harness {
     ) where
         S::Value: std::fmt::Debug,
     {
-        let mut config = Config::default();
-        if std::env::var("PROPTEST_CASES").is_err() {
-            config.cases = target.default_cases();
+        run_property(
+            &format!("{what} against {}", target.name()),
+            target.default_cases(),
+            strategy,
+            test,
+        );
+    }
+}
+
+/// Runs a property over `strategy`: `PROPTEST_CASES` cases, or `default_cases`; no failure
+/// persistence (the minimal input is in the message). Panics with `what`, the message and the
+/// minimal failing input.
+pub fn run_property<S: proptest::strategy::Strategy>(
+    what: &str,
+    default_cases: u32,
+    strategy: S,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError>,
+) where
+    S::Value: std::fmt::Debug,
+{
+    let mut config = Config::default();
+    if std::env::var("PROPTEST_CASES").is_err() {
+        config.cases = default_cases;
+    }
+    config.failure_persistence = None;
+    let mut runner = TestRunner::new(config);
+    match runner.run(&strategy, test) {
+        Ok(()) => {}
+        Err(TestError::Fail(why, input)) => {
+            panic!("{what}: contract broken\n{why}\nminimal input (after shrinking): {input:?}")
         }
-        config.failure_persistence = None;
-        let mut runner = TestRunner::new(config);
-        match runner.run(&strategy, test) {
-            Ok(()) => {}
-            Err(TestError::Fail(why, input)) => panic!(
-                "{what} against {}: contract broken\n{why}\nminimal input (after shrinking): {input:?}",
-                target.name()
-            ),
-            Err(TestError::Abort(why)) => panic!("{what} against {}: aborted: {why}", target.name()),
-        }
+        Err(TestError::Abort(why)) => panic!("{what}: aborted: {why}"),
     }
 }
 
@@ -348,6 +371,50 @@ pub fn response_problems(
         (Err(_), _) => {}
     }
     problems
+}
+
+/// Every way a real server's answer to a valid request, sent with the right key, is not one it
+/// may give. The success is always right. A failure is right only when the operation documents
+/// it itself ([`crate::ops::Response::own`]: Record Conversion's 404 for a click that does not
+/// exist, 409 for a click of another offer): those depend on the server's data, which a
+/// generated request cannot know, and its `parameter`, when given, must be one the request
+/// carried. The failures every operation shares (400, 401, 429, 5XX) say the request or the
+/// server is at fault, so they are never right here. Whether the body holds the schema and
+/// reaches the caller as the SDK's API error is [`response_problems`]'s part.
+pub fn valid_request_answer_problems(
+    op: &Operation,
+    request: &CapturedRequest,
+    answer: &Answer,
+) -> Vec<String> {
+    let Some(documented) = op.response_for(answer.status) else {
+        return vec![format!(
+            "status {} is not documented for {}",
+            answer.status, op.id
+        )];
+    };
+    if documented.status.is_success() {
+        return Vec::new();
+    }
+    if !documented.own {
+        return vec![format!(
+            "a valid request with the right key got {} (documented for every operation as the request's or the server's fault); only a success or a failure {} documents itself may answer it",
+            answer.status, op.id
+        )];
+    }
+    let named = serde_json::from_slice::<Value>(&answer.body)
+        .ok()
+        .and_then(|v| {
+            v.get("parameter")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    match named {
+        Some(p) if !request.query.iter().any(|(k, _)| *k == p) => vec![format!(
+            "the {} failure blames parameter {p:?}, which the request did not carry",
+            answer.status
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// A failure message: the operation, the problems, the request and the response.

@@ -1,6 +1,7 @@
 //! The contract-test crate: the spec, loaded at test time with `openapiv3`, turned into proptest
 //! strategies (parameters and response bodies) and JSON Schema validators; httpmock stands in
-//! for CAKE, and a [`target::Target`] may put a real server behind it.
+//! for CAKE, and a [`target::Target`] may put a real server behind it: the local simulator
+//! ([`simulator`]) always, a live CAKE when configured.
 //!
 //! Nothing in this crate restates the spec: operations, parameters, bounds, enums, defaults,
 //! statuses and schemas are all read from `spec/cake.yaml`. The one hand-written mapping is
@@ -13,4 +14,5 @@ pub mod harness;
 pub mod ops;
 pub mod params;
 pub mod schema;
+pub mod simulator;
 pub mod target;

@@ -50,6 +50,11 @@ pub struct Response {
     pub status: Status,
     /// The `application/json` schema (possibly a `$ref` into the spec's components).
     pub schema: Value,
+    /// Whether the operation documents this answer itself, rather than by a `$ref` to the
+    /// spec's shared `components/responses` (the answers any operation may give: a bad
+    /// parameter, a bad key, rate limits, server failures). An operation's own failures are
+    /// about the server's data (Record Conversion's unknown click), not the request's form.
+    pub own: bool,
 }
 
 /// A documented status: one code, or a range such as `5XX`.
@@ -206,6 +211,7 @@ impl Spec {
             }
             let mut responses = Vec::new();
             for (status, r) in &op.responses.responses {
+                let own = matches!(r, ReferenceOr::Item(_));
                 let response = match r {
                     ReferenceOr::Item(r) => r.clone(),
                     ReferenceOr::Reference { reference } => {
@@ -235,6 +241,7 @@ impl Spec {
                         StatusCode::Range(n) => Status::Range(*n),
                     },
                     schema,
+                    own,
                 });
             }
             operations.push(Operation {

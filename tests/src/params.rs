@@ -11,7 +11,10 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::ops::{Operation, ParamKind};
+use crate::{
+    ops::{Operation, ParamKind},
+    target::Anchor,
+};
 
 /// The `YYYY-MM-DD HH:MM:SS` form the spec's `cake-date-time` format stands for (the spec's
 /// `CakeDateTime` description and pattern); the request validator checks the spec's own
@@ -261,6 +264,48 @@ pub fn valid_params(op: &Operation) -> BoxedStrategy<ParamSet> {
             set
         })
         .boxed()
+}
+
+/// Valid parameter sets of `op` of which about half name a record the target holds: each
+/// parameter the anchor has a value for (and whose schema takes that value) is set to it, and
+/// each date range is set to a few days around the anchor's day. Plain [`valid_params`] when
+/// there are no anchors.
+pub fn anchored_params(op: &Operation, anchors: Vec<Anchor>) -> BoxedStrategy<ParamSet> {
+    if anchors.is_empty() {
+        return valid_params(op);
+    }
+    let op_for_overlay = op.clone();
+    let anchored = (
+        valid_params(op),
+        proptest::sample::select(anchors),
+        0i64..=3,
+        0i64..=3,
+    )
+        .prop_map(move |(mut set, anchor, before, after)| {
+            anchor_onto(&op_for_overlay, &anchor, before, after, &mut set);
+            set
+        });
+    prop_oneof![1 => valid_params(op), 1 => anchored].boxed()
+}
+
+/// Puts `anchor` into `set` (see [`anchored_params`]); the set stays valid.
+fn anchor_onto(op: &Operation, anchor: &Anchor, before: i64, after: i64, set: &mut ParamSet) {
+    for (name, text) in &anchor.values {
+        let Some(p) = op.param(name) else { continue };
+        let Some(value) = ParamValue::parse(&p.kind, text) else {
+            continue;
+        };
+        // The schema's json is inlined, so no spec is needed to resolve it.
+        if crate::schema::violations(&Value::Null, &p.schema, &value.to_json()).is_empty() {
+            set.0.insert(name.clone(), value);
+        }
+    }
+    for (start, end) in op.date_ranges() {
+        set.0
+            .insert(start, ParamValue::Date(anchor.day - Duration::days(before)));
+        set.0
+            .insert(end, ParamValue::Date(anchor.day + Duration::days(after)));
+    }
 }
 
 /// One way a parameter set breaks its schemas.

@@ -97,6 +97,18 @@ impl fmt::Debug for Answer {
     }
 }
 
+/// A record a target is known to hold: parameter values by name (`click_id`, `offer_id`, ...)
+/// and the day it happened. Strategies put anchors into generated requests so that some of them
+/// name things that exist: a Record Conversion of a real click, a report over days with rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Anchor {
+    /// Query text by parameter name; a name an operation lacks, or a value its schema rejects,
+    /// is left out of that operation's requests.
+    pub values: Vec<(String, String)>,
+    /// The day it happened, for date ranges around it.
+    pub day: chrono::NaiveDate,
+}
+
 /// A boxed future (the trait is object safe, so targets can be listed).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -123,6 +135,11 @@ pub trait Target: Send + Sync {
     /// rate-limited); `PROPTEST_CASES` overrides.
     fn default_cases(&self) -> u32 {
         256
+    }
+
+    /// Records it is known to hold (none unless the suite seeded them).
+    fn anchors(&self) -> Vec<Anchor> {
+        Vec::new()
     }
 }
 
@@ -159,6 +176,8 @@ pub struct UpstreamTarget {
     base_url: String,
     api_key: String,
     allow_writes: bool,
+    default_cases: u32,
+    anchors: Vec<Anchor>,
     http: reqwest::Client,
 }
 
@@ -169,6 +188,8 @@ impl fmt::Debug for UpstreamTarget {
             .field("base_url", &self.base_url)
             .field("api_key", &"<redacted>")
             .field("allow_writes", &self.allow_writes)
+            .field("default_cases", &self.default_cases)
+            .field("anchors", &self.anchors.len())
             .finish()
     }
 }
@@ -181,8 +202,23 @@ impl UpstreamTarget {
             base_url: base_url.trim_end_matches('/').to_string(),
             api_key: api_key.to_string(),
             allow_writes,
+            default_cases: 24,
+            anchors: Vec::new(),
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The same target running `cases` generated cases by default (a local server is fast and
+    /// has no rate limit; a remote one keeps the default of 24).
+    pub fn with_default_cases(mut self, cases: u32) -> UpstreamTarget {
+        self.default_cases = cases;
+        self
+    }
+
+    /// The same target, known to hold `anchors`.
+    pub fn with_anchors(mut self, anchors: Vec<Anchor>) -> UpstreamTarget {
+        self.anchors = anchors;
+        self
     }
 }
 
@@ -200,7 +236,11 @@ impl Target for UpstreamTarget {
     }
 
     fn default_cases(&self) -> u32 {
-        24
+        self.default_cases
+    }
+
+    fn anchors(&self) -> Vec<Anchor> {
+        self.anchors.clone()
     }
 
     fn answer<'a>(
@@ -243,11 +283,15 @@ impl Target for UpstreamTarget {
     }
 }
 
-/// The targets this run checks: httpmock always; a live server too when `CAKE_BASE_URL` and
-/// `CAKE_API_KEY` are set (writes only with `CAKE_CONTRACT_ALLOW_WRITES=1`). An error when only
-/// one of the two is set.
+/// The targets this run checks: httpmock and the local simulator always (the simulator started
+/// once per test binary, see [`crate::simulator::shared`]); a live server too when
+/// `CAKE_BASE_URL` and `CAKE_API_KEY` are set (writes only with `CAKE_CONTRACT_ALLOW_WRITES=1`).
+/// An error when only one of the two is set, or when the simulator cannot start.
 pub fn targets_from_env() -> Result<Vec<Box<dyn Target>>, String> {
-    let mut targets: Vec<Box<dyn Target>> = vec![Box::new(MockTarget)];
+    let mut targets: Vec<Box<dyn Target>> = vec![
+        Box::new(MockTarget),
+        Box::new(crate::simulator::simulator_target()?),
+    ];
     let base = std::env::var("CAKE_BASE_URL")
         .ok()
         .filter(|s| !s.is_empty());
