@@ -9,6 +9,7 @@ mod coverage;
 mod examples;
 mod exchanges;
 mod negative;
+mod refusals;
 mod types_agree;
 
 use cake_contract_tests::{ops::Operation, target::Target};
