@@ -7,8 +7,9 @@
 //! ones), and never send Record Conversion twice by accident: it adds no retries of its own.
 
 mod output;
+mod progress;
 
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use cake_client::{spec, types, Client, Error};
 use clap::{Args, Parser, Subcommand};
@@ -612,24 +613,23 @@ impl Output {
         writer.finish(footer).map_err(write_failure)
     }
 
-    /// Writes every row of a stream, showing a count on stderr when it is a terminal.
+    /// Writes every row of a stream, with a progress display on stderr when it is a terminal
+    /// (a bar when the stream knows its total, a spinner otherwise).
     async fn write_stream<'a, R: Row + Send + 'a>(
         &self,
         out: impl std::io::Write,
         mut rows: cake_client::RowStream<'a, R>,
     ) -> Result<(), Failure> {
-        let progress = std::io::stderr().is_terminal();
+        let mut progress = progress::Progress::on_stderr();
         let mut writer = RowWriter::new(out, self.format);
-        let mut fetched: u64 = 0;
         while let Some(row) = rows.try_next().await? {
             writer.push(row).map_err(write_failure)?;
-            fetched += 1;
-            if progress && fetched.is_multiple_of(500) {
-                eprint!("\rcake: {fetched} rows fetched");
+            if let Some(p) = progress.as_mut() {
+                p.row(rows.total_rows());
             }
         }
-        if progress && fetched >= 500 {
-            eprintln!("\rcake: {fetched} rows fetched");
+        if let Some(p) = progress.as_mut() {
+            p.finish();
         }
         writer.finish(None).map_err(write_failure)
     }

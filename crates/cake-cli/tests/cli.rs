@@ -163,8 +163,103 @@ fn all_pages_through_every_row() {
         .collect();
     assert_eq!(stdout.lines().count(), 2600);
     assert_eq!(ids.len(), 2600);
-    // Not a terminal: no progress on stderr.
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("rows fetched"));
+    assert_no_progress(&output.stderr);
+}
+
+/// Stderr is a pipe in these tests, so no progress display may appear on it.
+fn assert_no_progress(stderr: &[u8]) {
+    let stderr = String::from_utf8_lossy(stderr);
+    assert!(!stderr.contains('\r'), "{stderr:?}");
+    assert!(!stderr.contains("\x1b["), "{stderr:?}");
+    assert!(!stderr.contains(" rows"), "{stderr:?}");
+}
+
+#[test]
+fn all_on_a_report_writes_every_row_and_no_progress_to_a_pipe() {
+    let output = cake()
+        .args([
+            "report",
+            "affiliates",
+            "--all",
+            "--row-limit",
+            "1",
+            "--format",
+            "csv",
+        ])
+        .args(JAN)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let single = cake()
+        .args(["report", "affiliates", "--format", "csv"])
+        .args(JAN)
+        .output()
+        .unwrap();
+    // One page per row, and the same rows as one page of them all.
+    assert_eq!(output.stdout, single.stdout);
+    assert!(String::from_utf8_lossy(&output.stdout).lines().count() > 2);
+    assert_no_progress(&output.stderr);
+}
+
+/// Runs `cake` with stderr on a pseudo-terminal (through util-linux `script`) and stdout to a
+/// file; returns what the terminal showed and the file's contents.
+fn on_a_terminal(name: &str, args: &str) -> Option<(String, String)> {
+    // A directory per test: tests run in parallel.
+    let dir = std::env::temp_dir().join(format!("cake-cli-pty-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("out.ndjson");
+    let bin = assert_cmd::cargo::cargo_bin("cake");
+    let shell = format!("{} {args} > {}", bin.display(), data.display());
+    let run = StdCommand::new("script")
+        .args(["-qefc", &shell, "/dev/null"])
+        .env_remove("CAKE_BASE_URL")
+        .env_remove("CAKE_API_KEY")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    assert!(run.status.success(), "{run:?}");
+    let terminal = String::from_utf8_lossy(&run.stdout).into_owned();
+    let written = std::fs::read_to_string(&data).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    Some((terminal, written))
+}
+
+#[test]
+fn all_on_a_terminal_shows_a_bar_with_the_total_on_stderr_and_keeps_stdout_data_only() {
+    let Some((terminal, written)) = on_a_terminal(
+        "bar",
+        "clicks --offer-id 22001 --all --row-limit 700 --format ndjson --start-date 2026-01-01 --end-date 2026-01-31",
+    ) else {
+        eprintln!("skipped: util-linux `script` is not installed, so no pseudo-terminal");
+        return;
+    };
+    assert!(
+        terminal.contains("] 2600/2600 rows 100%  in "),
+        "{terminal:?}"
+    );
+    assert_eq!(written.lines().count(), 2600);
+    assert!(written.lines().all(|l| l.starts_with('{')), "{written}");
+}
+
+#[test]
+fn all_on_a_terminal_spins_with_the_count_when_the_total_is_unknown() {
+    let Some((terminal, written)) = on_a_terminal(
+        "spinner",
+        "report affiliates --all --row-limit 1 --format ndjson --start-date 2026-01-01 --end-date 2026-01-31",
+    ) else {
+        eprintln!("skipped: util-linux `script` is not installed, so no pseudo-terminal");
+        return;
+    };
+    let rows = written.lines().count();
+    assert!(rows > 1);
+    assert!(
+        terminal.contains(&format!("cake: {rows} rows in ")),
+        "{terminal:?}"
+    );
+    assert!(
+        !terminal.contains("cake: ["),
+        "no bar without a total: {terminal:?}"
+    );
 }
 
 #[test]
