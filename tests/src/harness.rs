@@ -440,3 +440,63 @@ pub fn report(op: &Operation, problems: &[String], exchange: &Exchange) -> Strin
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, parameter: Option<&str>) -> Answer {
+        let mut body = serde_json::json!({"request_status": "Failure", "message": "no"});
+        if let Some(p) = parameter {
+            body["parameter"] = Value::from(p);
+        }
+        Answer::json(status, &body)
+    }
+
+    #[test]
+    fn a_valid_request_may_get_only_its_success_or_a_failure_its_operation_documents_itself() {
+        let spec = Spec::load().unwrap();
+        let mut own_seen = false;
+        for op in &spec.operations {
+            let request = CapturedRequest {
+                method: op.method.clone(),
+                path: op.path.clone(),
+                query: op
+                    .params
+                    .iter()
+                    .filter(|p| p.required)
+                    .map(|p| (p.name.clone(), "x".into()))
+                    .collect(),
+            };
+            let carried = request.query.first().map(|(k, _)| k.clone());
+            for r in &op.responses {
+                let status = r.status.examples()[0];
+                let problems = valid_request_answer_problems(op, &request, &answer(status, None));
+                assert_eq!(
+                    problems.is_empty(),
+                    r.status.is_success() || r.own,
+                    "{} {status}: {problems:?}",
+                    op.id
+                );
+                if r.own && !r.status.is_success() {
+                    own_seen = true;
+                    let stranger = answer(status, Some("not_a_parameter_sent"));
+                    assert!(!valid_request_answer_problems(op, &request, &stranger).is_empty());
+                    if let Some(p) = &carried {
+                        let blamed = answer(status, Some(p));
+                        assert!(valid_request_answer_problems(op, &request, &blamed).is_empty());
+                    }
+                }
+            }
+            if let Some(undocumented) = (100..600).find(|c| op.response_for(*c).is_none()) {
+                let problems =
+                    valid_request_answer_problems(op, &request, &answer(undocumented, None));
+                assert!(!problems.is_empty(), "{} {undocumented}", op.id);
+            }
+        }
+        assert!(
+            own_seen,
+            "no operation documents a failure of its own: the rule is untested"
+        );
+    }
+}

@@ -718,7 +718,7 @@ fn report_figures_equal_what_was_recorded_totals_are_sums_and_a_repeated_unique_
     let clock: cake_sim::Clock = Arc::new(|| CakeDateTime::new(now()));
     let sim = LocalSimulator::start(Store::new(), Some(clock)).unwrap();
     let client = sim.client().unwrap();
-    run_property("simulator invariants", 64, world(), |world| {
+    run_property("simulator invariants", 256, world(), |world| {
         let store = store_of(&world).map_err(fail)?;
         // A fresh store for each world: the server keeps running.
         sim.simulator().with_store_mut(|s| *s = store);
