@@ -161,7 +161,7 @@ fn check_refs(root: &Value, node: &Value, place: &str, problems: &mut Vec<String
                 check_refs(
                     root,
                     v,
-                    &format!("{place}.{k}").trim_start_matches('.').to_string(),
+                    format!("{place}.{k}").trim_start_matches('.'),
                     problems,
                 );
             }
