@@ -53,37 +53,59 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every GET with the same body: as
-/// cheap as a server can be, so that the client's costs show.
-async fn serve(body: Arc<Vec<u8>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let body = body.clone();
-            let _ = socket.set_nodelay(true);
-            tokio::spawn(async move {
-                // One write per response: a head and a body written apart meet Nagle's algorithm
-                // and delayed ACKs, and every call would wait ~40 ms for nothing.
-                let mut response = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes();
-                response.extend_from_slice(&body);
-                let mut buf = Vec::with_capacity(4096);
-                let mut chunk = [0u8; 4096];
-                loop {
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+/// cheap as a server can be, so that the client's costs show. It runs on a thread and runtime of
+/// its own, so that it does not compete with the client for a runtime's workers.
+fn serve(body: Vec<u8>) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
+            let body = Arc::new(body);
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let body = body.clone();
+                let _ = socket.set_nodelay(true);
+                tokio::spawn(async move {
+                    // One write per response: a head and a body written apart meet Nagle's
+                    // algorithm and delayed ACKs, and every call would wait ~40 ms for nothing.
+                    let mut response = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    response.extend_from_slice(&body);
+                    let mut buf = Vec::with_capacity(4096);
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buf.clear();
+                        if socket.write_all(&response).await.is_err() {
+                            return;
                         }
                     }
-                    buf.clear();
-                    if socket.write_all(&response).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
+                });
+            }
+        });
     });
-    url
+    rx.recv().unwrap()
+}
+
+/// The client's runtime: one thread, as the server has, so a call's cost is not blurred by work
+/// stealing between two workers on a two-core machine.
+fn client_runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn offer_row(i: u32) -> Value {
@@ -115,15 +137,80 @@ fn d(s: &str) -> chrono::NaiveDate {
 }
 
 fn per_call(c: &mut Criterion) {
-    let rt = Runtime::new().unwrap();
-    let url = rt.block_on(serve(Arc::new(offer_page(1))));
+    let rt = client_runtime();
+    let url = serve(offer_page(1));
     let sdk = Client::builder(&url, "bench-key")
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
     let http = reqwest::Client::new();
     let endpoint = format!("{url}/api/2/report/offer.json");
+    // Wall-clock time on a small shared VM drifts between criterion's runs of one function and
+    // the next; an interleaved A/B (batches of each, alternating) cancels the drift, so the ratio
+    // printed here is the figure to read.
+    let sdk_call = || async {
+        sdk.get_offer_report()
+            .start_date(d("2026-01-01"))
+            .end_date(d("2026-01-31"))
+            .row_limit(50u32)
+            .execute()
+            .await
+            .unwrap()
+    };
+    let hand_call = || async {
+        let bytes = http
+            .get(&endpoint)
+            .query(&[
+                ("start_date", "2026-01-01"),
+                ("end_date", "2026-01-31"),
+                ("row_limit", "50"),
+                ("api_key", "bench-key"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        serde_json::from_slice::<types::OfferReportResponse>(&bytes).unwrap()
+    };
+    let (mut sdk_batches, mut hand_batches) = (Vec::new(), Vec::new());
+    rt.block_on(async {
+        for _ in 0..200 {
+            sdk_call().await;
+            hand_call().await;
+        }
+        for _ in 0..40 {
+            let t = std::time::Instant::now();
+            for _ in 0..250 {
+                sdk_call().await;
+            }
+            sdk_batches.push(t.elapsed().as_secs_f64() / 250.0);
+            let t = std::time::Instant::now();
+            for _ in 0..250 {
+                hand_call().await;
+            }
+            hand_batches.push(t.elapsed().as_secs_f64() / 250.0);
+        }
+    });
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let (sdk_median, hand_median) = (median(&mut sdk_batches), median(&mut hand_batches));
+    println!(
+        "per_call interleaved A/B (40 x 250 calls each): sdk {:.1} us, hand-written {:.1} us, ratio {:.3}",
+        sdk_median * 1e6,
+        hand_median * 1e6,
+        sdk_median / hand_median
+    );
+
     let mut group = c.benchmark_group("per_call");
+    group
+        .sample_size(300)
+        .measurement_time(std::time::Duration::from_secs(15));
     group.bench_function("sdk", |b| {
         b.to_async(&rt).iter(|| async {
             sdk.get_offer_report()
@@ -187,11 +274,11 @@ async fn stream_all(client: &Client) -> usize {
 }
 
 fn stream_conversions(c: &mut Criterion) {
-    let rt = Runtime::new().unwrap();
+    let rt = client_runtime();
     let mut group = c.benchmark_group("stream_conversions");
     group.sample_size(10);
     for total in [50_000u64, 200_000] {
-        let url = rt.block_on(serve(Arc::new(conversions_page(total))));
+        let url = serve(conversions_page(total));
         let client = Client::builder(&url, "bench-key")
             .retry(RetryPolicy::none())
             .build()

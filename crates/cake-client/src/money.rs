@@ -18,10 +18,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// gets a decode error instead. (`build.rs` puts this on every money field of the generated types.)
 pub fn strict_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     let number = serde_json::Number::deserialize(deserializer)?;
-    let digits = number.to_string();
+    // With `arbitrary_precision` a Number keeps the digits as they were written.
+    let digits = number.as_str();
     digits
         .parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(&digits))
+        .or_else(|_| Decimal::from_scientific(digits))
         .map_err(|e| {
             serde::de::Error::custom(format!("money {digits} does not fit a decimal: {e}"))
         })

@@ -236,12 +236,8 @@ impl ClientHooks<ClientState> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         if let Some(op) = spec::operation(info.operation_id) {
-            let query: Vec<(String, String)> = request
-                .url()
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            op.validate(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            let query: Vec<_> = request.url().query_pairs().collect();
+            op.validate(query.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
                 .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
         }
         let state = self.inner();
@@ -263,15 +259,18 @@ impl ClientHooks<ClientState> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let url = redact_url(request.url());
         let span = tracing::info_span!(
             "cake.request",
             operation_id = info.operation_id,
-            url = %url,
+            url = tracing::field::Empty,
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
+        // Redacting costs a parse and a copy of the URL: only when someone is listening.
+        if !span.is_disabled() {
+            span.record("url", tracing::field::display(redact_url(request.url())));
+        }
         self.send_with_retries(request, info).instrument(span).await
     }
 }
@@ -320,13 +319,19 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let last = attempt >= max_attempts;
-            // A GET has no body, so a clone always exists; the last attempt sends the original.
-            let this_try = match (last, pending.as_ref().and_then(|r| r.try_clone())) {
-                (false, Some(copy)) => copy,
-                _ => pending
+            // A GET has no body, so a copy can always be made; the last attempt sends the
+            // original, and copying is skipped when there is no attempt after this one.
+            let copy = if attempt >= max_attempts {
+                None
+            } else {
+                pending.as_ref().and_then(|r| r.try_clone())
+            };
+            let last = copy.is_none();
+            let this_try = match copy {
+                Some(copy) => copy,
+                None => pending
                     .take()
-                    .expect("the request is kept until the last attempt"),
+                    .expect("the request is kept until the last attempt, which returns"),
             };
             let try_started = Instant::now();
             let outcome = self.client().execute(this_try).await;
@@ -373,13 +378,18 @@ impl Client {
         }
     }
 
-    /// The response as the generated code will see it: URL redacted and, for an error status
-    /// without a `Failure` envelope, one made up from the body's first KiB (marked by
-    /// [`SYNTHESIZED_HEADER`]).
+    /// The response as the generated code will see it: URL redacted (but on a 200) and, for an
+    /// error status without a `Failure` envelope, one made up from the body's first KiB (marked
+    /// by [`SYNTHESIZED_HEADER`]).
     async fn finish_response(&self, response: reqwest::Response) -> reqwest::Response {
         use reqwest::ResponseBuilderExt;
-        let url = redact_url(response.url());
         let status = response.status();
+        // A 200 is decoded by the generated code and never kept whole (no error holds it), so
+        // its URL needs no redacting: the common case pays nothing.
+        if status == reqwest::StatusCode::OK {
+            return response;
+        }
+        let url = redact_url(response.url());
         let version = response.version();
         let mut headers = response.headers().clone();
         let body = if status.is_success() {
