@@ -224,6 +224,44 @@ fn list_shape(spec: &OpenAPI, response_type: &str) -> Option<ListShape> {
     Some(shape)
 }
 
+/// One `match` arm per parameter of `op` for the generated `set_param`: the text is turned into
+/// the builder's type. The value has been checked against the spec already, so a parse cannot
+/// fail; should it anyway, the error names the parameter rather than inventing a value.
+fn set_param_arms(spec: &OpenAPI, op: &openapiv3::Operation) -> String {
+    let mut arms = String::new();
+    for p in &op.parameters {
+        let data = resolve_parameter(spec, p).parameter_data_ref();
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            continue;
+        };
+        let name = &data.name;
+        let parsed = |ty: &str| format!("value.parse::<{ty}>().map_err(|_| bad())?");
+        let value = match &resolve_schema(spec, schema).schema_kind {
+            // Builders take ids and counts as u32 or NonZeroU32 (from u32), or i32 where the
+            // minimum is 0; an integer that may be negative goes through i64.
+            SchemaKind::Type(Type::Integer(t)) if t.minimum.is_some_and(|m| m >= 0) => {
+                parsed("u32")
+            }
+            SchemaKind::Type(Type::Integer(_)) => parsed("i64"),
+            SchemaKind::Type(Type::Number(_)) => parsed("::rust_decimal::Decimal"),
+            SchemaKind::Type(Type::Boolean(_)) => parsed("bool"),
+            SchemaKind::Type(Type::String(t)) => match &t.format {
+                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => {
+                    "crate::spec::parse_date(value).ok_or_else(bad)?".to_string()
+                }
+                openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "cake-date-time" => {
+                    parsed("crate::CakeDateTime")
+                }
+                // Enums, constrained strings and plain text all convert from &str.
+                _ => "value".to_string(),
+            },
+            other => panic!("{name}: unsupported parameter schema {other:?}"),
+        };
+        arms.push_str(&format!("            {name:?} => self.{name}({value}),\n"));
+    }
+    arms
+}
+
 /// Per operation: `execute()` (send with this crate's `Error`) and, for list operations (those
 /// with `start_at_row` and `row_limit`), the `ListRequest` glue that pagination needs.
 fn operations(spec: &OpenAPI) -> String {
@@ -262,8 +300,20 @@ impl<'a> builder::{builder}<'a> {{
         let client = self.client;
         crate::error::finish(client, {id:?}, self.send().await).await
     }}
+
+    /// Sets a parameter by its spec name from its query text (`"row_limit"`, `"50"`), for
+    /// tools that take parameters as text (the `cake` command). The value is checked against the
+    /// spec first: an unknown name or a bad value is [`crate::Error::InvalidRequest`] naming it.
+    pub fn set_param(self, name: &str, value: &str) -> Result<Self, crate::Error> {{
+        crate::spec::check_param({id:?}, name, value)?;
+        let bad = || crate::Error::invalid(Some(name), format!("{{value:?}} does not parse as this parameter's type"));
+        Ok(match name {{
+{arms}            _ => unreachable!("check_param accepts only the spec's parameters"),
+        }})
+    }}
 }}
-"#
+"#,
+            arms = set_param_arms(spec, op),
         )
         .unwrap();
         let op_params: Vec<String> = op
@@ -438,8 +488,9 @@ fn spec_table(spec: &OpenAPI) -> String {
             let kind = param_kind(id, &data.name, schema);
             writeln!(
                 s,
-                "            ParamSpec {{ name: {}, required: {}, default: {}, kind: {kind} }},",
+                "            ParamSpec {{ name: {}, description: {}, required: {}, default: {}, kind: {kind} }},",
                 lit(&data.name),
+                lit(data.description.as_deref().unwrap_or("").trim()),
                 data.required,
                 opt(default),
             )

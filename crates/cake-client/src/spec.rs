@@ -37,6 +37,8 @@ pub struct OperationSpec {
 pub struct ParamSpec {
     /// The query name.
     pub name: &'static str,
+    /// The spec's description (what CAKE's documentation says of it, and this project's notes).
+    pub description: &'static str,
     /// Whether the spec requires it.
     pub required: bool,
     /// The spec's default, as query text.
@@ -85,6 +87,28 @@ pub fn operations() -> &'static [OperationSpec] {
 /// The operation with this `operationId`.
 pub fn operation(id: &str) -> Option<&'static OperationSpec> {
     OPERATIONS.iter().find(|op| op.id == id)
+}
+
+/// Checks one parameter of one operation, by name, against the spec: the parameter must exist
+/// and the value fit its type, bounds and enum.
+pub fn check_param(operation_id: &str, name: &str, value: &str) -> Result<(), crate::Error> {
+    let op = operation(operation_id).ok_or_else(|| {
+        crate::Error::invalid(None, format!("the spec has no operation {operation_id}"))
+    })?;
+    let param = op.param(name).ok_or_else(|| {
+        let known: Vec<&str> = op.params.iter().map(|p| p.name).collect();
+        crate::Error::invalid(
+            Some(name),
+            format!(
+                "{} takes no parameter {name:?}; it takes {}",
+                op.summary,
+                known.join(", ")
+            ),
+        )
+    })?;
+    param
+        .check(value)
+        .map_err(|e| crate::Error::invalid(Some(&e.parameter), e.message))
 }
 
 /// The operation served at this path.

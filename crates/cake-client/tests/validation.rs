@@ -169,3 +169,69 @@ async fn ids_below_one_empty_click_ids_and_negative_money_are_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn set_param_by_name_sends_what_the_typed_setters_send_and_names_bad_input() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.is_true(common::exact_query(&[
+                ("api_key", common::KEY),
+                ("start_date", "2026-01-01"),
+                ("end_date", "2026-01-31"),
+                ("row_limit", "50"),
+                ("sort_field", "epc"),
+                ("sort_descending", "true"),
+            ]));
+            then.status(200).json_body(
+                serde_json::json!({"request_status":"Success","response":{"data":{"offers":[],
+                "totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}}),
+            );
+        })
+        .await;
+    let c = client(&server);
+    let mut b = c.get_offer_report();
+    for (k, v) in [
+        ("start_date", "2026-01-01"),
+        ("end_date", "2026-01-31"),
+        ("row_limit", "50"),
+        ("sort_field", "epc"),
+        ("sort_descending", "true"),
+    ] {
+        b = b.set_param(k, v).unwrap();
+    }
+    b.execute().await.unwrap();
+    m.assert_async().await;
+
+    let e = c
+        .get_offer_report()
+        .set_param("row_limit", "10001")
+        .err()
+        .unwrap();
+    assert_eq!(e.parameter(), Some("row_limit"));
+    assert!(e.to_string().contains("from 1 to 10000"), "{e}");
+    let e = c
+        .get_offer_report()
+        .set_param("sort_field", "payout")
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("conversions, clicks, revenue, epc"),
+        "{e}"
+    );
+    let e = c
+        .get_advertiser_report()
+        .set_param("sort_field", "clicks")
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("takes no parameter \"sort_field\""),
+        "the Advertiser Report has no sort: {e}"
+    );
+    let e = c
+        .record_conversion()
+        .set_param("conversion_date", "2026-06-19T14:30:00")
+        .err()
+        .unwrap();
+    assert_eq!(e.parameter(), Some("conversion_date"));
+}
