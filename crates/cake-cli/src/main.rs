@@ -1,6 +1,10 @@
 //! `cake`: CAKE's reports, clicks and conversions from the command line, through the SDK; and
 //! `cake serve`, the local CAKE simulator.
 //!
+//! Each operation's subcommand takes its flags from the spec's table (`cake_client::spec`), built
+//! at run time and applied with the builders' `set_param`: no parameter is restated here, only
+//! the paging ones that `--all` drives.
+//!
 //! With no `--base-url` (or `CAKE_BASE_URL`) it starts the embedded simulator with its demo data
 //! and says so on stderr, so every command works on a fresh machine. It must never print the
 //! api_key (flags' env values are hidden from `--help`, errors come from the SDK's redacted
@@ -11,11 +15,10 @@ mod progress;
 
 use std::{path::PathBuf, process::ExitCode};
 
-use cake_client::{spec, types, Client, Error};
-use clap::{Args, Parser, Subcommand};
+use cake_client::{spec, Client, Error};
+use clap::{Args, FromArgMatches};
 use futures::TryStreamExt;
 use output::{Format, Row, RowWriter};
-use rust_decimal::Decimal;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -30,9 +33,11 @@ Exit codes:
 Without --base-url or CAKE_BASE_URL, commands run against the embedded CAKE simulator with its
 demo data (said on stderr). Example: cake report offers --start-date 2026-01-01 --end-date 2026-01-31";
 
-#[derive(Debug, Parser)]
-#[command(name = "cake", version, about = "CAKE reports, clicks and conversions from the command line", after_help = EXIT_CODES)]
-struct Cli {
+// The flags every command takes. The operations' own flags are not here: they are built from
+// the spec at run time (`operation_command`). Shown after them in a subcommand's help.
+#[derive(Debug, Args)]
+#[command(next_display_order = 1000)]
+struct GlobalArgs {
     /// Your CAKE instance, e.g. https://yourdomain.cakemarketing.com. Without it, the embedded
     /// simulator with demo data is used.
     #[arg(long, env = "CAKE_BASE_URL", global = true)]
@@ -46,25 +51,6 @@ struct Cli {
     /// Fetch every page (progress on stderr when it is a terminal); --row-limit sets the page size.
     #[arg(long, global = true)]
     all: bool,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or
-    /// CAKE_API_KEY, else the demo key `cake-sim-demo-key`.
-    Serve(ServeArgs),
-    /// The Offer, Affiliate and Advertiser Reports.
-    #[command(subcommand)]
-    Report(ReportCommand),
-    /// Get Click: click records, or one click by id.
-    Clicks(ClickArgs),
-    /// Get Conversions: conversion records for a date range.
-    Conversions(ConversionArgs),
-    /// Record Conversion: records a conversion against a click (sent once, never retried unless
-    /// --unique-id makes a repeat safe).
-    RecordConversion(RecordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,188 +67,267 @@ struct ServeArgs {
     demo_scale: Option<u64>,
 }
 
-#[derive(Debug, Subcommand)]
-enum ReportCommand {
-    /// Offer Report: figures per offer.
-    Offers(OfferReportArgs),
-    /// Affiliate Report: figures per affiliate.
-    Affiliates(AffiliateReportArgs),
-    /// Advertiser Report: figures per advertiser.
-    Advertisers(AdvertiserReportArgs),
+const SERVE_ABOUT: &str = "Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or CAKE_API_KEY, else the demo key `cake-sim-demo-key`.";
+
+/// The subcommands that send one operation each: a naming choice (the words people type for an
+/// `operationId`). Their flags come from the operation's parameters in the spec.
+struct OperationCommand {
+    /// The subcommand's words, e.g. `["report", "offers"]`.
+    words: &'static [&'static str],
+    /// The spec's `operationId`.
+    operation_id: &'static str,
+    /// What it gives, after the spec's summary in `--help`.
+    about: &'static str,
 }
 
-/// A value parser that holds a flag to its parameter's constraints in the spec, then reads it.
-fn spec_value<T: std::str::FromStr>(
-    operation_id: &'static str,
-    parameter: &'static str,
-) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
-    move |value: &str| {
-        let param = spec::operation(operation_id).and_then(|op| op.param(parameter));
-        if let Some(param) = param {
-            param.check(value).map_err(|e| e.message)?;
+const OPERATION_COMMANDS: &[OperationCommand] = &[
+    OperationCommand {
+        words: &["report", "offers"],
+        operation_id: "get_offer_report",
+        about: "figures per offer.",
+    },
+    OperationCommand {
+        words: &["report", "affiliates"],
+        operation_id: "get_affiliate_report",
+        about: "figures per affiliate.",
+    },
+    OperationCommand {
+        words: &["report", "advertisers"],
+        operation_id: "get_advertiser_report",
+        about: "figures per advertiser.",
+    },
+    OperationCommand {
+        words: &["clicks"],
+        operation_id: "get_click",
+        about: "click records, or one click by id.",
+    },
+    OperationCommand {
+        words: &["conversions"],
+        operation_id: "get_conversions",
+        about: "conversion records for a date range.",
+    },
+    OperationCommand {
+        words: &["record-conversion"],
+        operation_id: "record_conversion",
+        about: "records a conversion against a click.",
+    },
+];
+
+/// The group commands above the operations' subcommands.
+const GROUPS: &[(&str, &str)] = &[("report", "The Offer, Affiliate and Advertiser Reports.")];
+
+/// The paging parameters, which `--all` drives itself: the names `OperationSpec::paging` reads
+/// its bounds from.
+const START_AT_ROW: &str = "start_at_row";
+const ROW_LIMIT: &str = "row_limit";
+
+/// The whole command line: the global flags and `serve` from the derive API, one subcommand per
+/// operation with a flag per parameter of the spec.
+fn cli_command() -> clap::Command {
+    let mut cake = GlobalArgs::augment_args(
+        clap::Command::new("cake")
+            .version(env!("CARGO_PKG_VERSION"))
+            .about("CAKE reports, clicks and conversions from the command line")
+            .after_help(EXIT_CODES)
+            .subcommand_required(true)
+            .arg_required_else_help(true),
+    )
+    .subcommand(ServeArgs::augment_args(
+        clap::Command::new("serve").about(SERVE_ABOUT),
+    ));
+    for command in OPERATION_COMMANDS {
+        let Some(op) = spec::operation(command.operation_id) else {
+            continue; // `every_operation_command_names_an_operation_of_the_spec` holds this.
+        };
+        let leaf = operation_command(command, op);
+        cake = match command.words {
+            [group, _] => {
+                let about = GROUPS
+                    .iter()
+                    .find(|(name, _)| name == group)
+                    .map_or("", |(_, about)| about);
+                let parent = match cake.find_subcommand(group) {
+                    Some(_) => None,
+                    None => Some(
+                        clap::Command::new(*group)
+                            .about(about)
+                            .subcommand_required(true)
+                            .arg_required_else_help(true),
+                    ),
+                };
+                match parent {
+                    Some(parent) => cake.subcommand(parent.subcommand(leaf)),
+                    None => cake.mut_subcommand(*group, |p| p.subcommand(leaf)),
+                }
+            }
+            _ => cake.subcommand(leaf),
+        };
+    }
+    cake
+}
+
+/// One operation's subcommand: a flag per parameter of the spec, its help from the spec's
+/// description, expected value and default, each value checked against the spec as it is read.
+fn operation_command(
+    command: &OperationCommand,
+    op: &'static spec::OperationSpec,
+) -> clap::Command {
+    let name = command.words.last().copied().unwrap_or(op.id);
+    let mut about = format!("{}: {}", op.summary, command.about);
+    if op.creates_data {
+        about.pop();
+        about.push_str(" (sent once, never retried");
+        if let Some(key) = op.idempotency_key {
+            about.push_str(&format!(" unless {} makes a repeat safe", flag(key)));
         }
-        value.parse::<T>().map_err(|_| {
-            let expected = param.map(|p| p.expected()).unwrap_or_default();
-            format!("expected {expected} (that fits this command), got {value:?}")
+        about.push_str(").");
+    }
+    let mut sub = clap::Command::new(name).about(about);
+    for param in op.params {
+        sub = sub.arg(param_arg(op, param));
+    }
+    sub
+}
+
+/// The flag of one parameter.
+fn param_arg(op: &spec::OperationSpec, param: &'static spec::ParamSpec) -> clap::Arg {
+    let description = param.description.split_whitespace().collect::<Vec<_>>();
+    let description = description.join(" ");
+    let arg = clap::Arg::new(param.name)
+        .long(param.name.replace('_', "-"))
+        .value_name(param.name.to_uppercase())
+        .required(param.required);
+    let arg = if matches!(param.kind, spec::ParamKind::Boolean) {
+        // A flag that sends `true`; without it nothing is sent (the server's default).
+        arg.action(clap::ArgAction::SetTrue)
+            .help(format!("A flag (sends true): {description}"))
+    } else {
+        let mut help = format!("{description} Expects {}", param.expected());
+        if let Some(default) = param
+            .default
+            .filter(|d| !description.contains(&format!("Default {d}")))
+        {
+            help.push_str(&format!("; default {default}"));
+        }
+        help.push('.');
+        arg.action(clap::ArgAction::Set)
+            .help(help)
+            .value_parser(move |value: &str| {
+                param
+                    .check(value)
+                    .map(|()| value.to_string())
+                    .map_err(|e| e.message)
+            })
+    };
+    // `--all` pages itself from the first row.
+    if param.name == START_AT_ROW && op.paging().is_some() {
+        arg.conflicts_with("all")
+    } else {
+        arg
+    }
+}
+
+/// The operation a command line names, and the parameters given for it as (name, text).
+struct Invocation {
+    operation: &'static spec::OperationSpec,
+    params: Vec<(&'static str, String)>,
+}
+
+impl Invocation {
+    /// Reads the operation's flags back from the matches of its subcommand.
+    fn from_matches(
+        op: &'static spec::OperationSpec,
+        matches: &clap::ArgMatches,
+    ) -> Result<Self, Failure> {
+        let mut params = Vec::new();
+        for param in op.params {
+            let misread = |e: clap::parser::MatchesError| {
+                Failure::usage(
+                    format!("cannot read {}: {e}", flag(param.name)),
+                    format!("check {}", flag(param.name)),
+                )
+            };
+            if matches!(param.kind, spec::ParamKind::Boolean) {
+                if matches
+                    .try_get_one::<bool>(param.name)
+                    .map_err(misread)?
+                    .copied()
+                    .unwrap_or(false)
+                {
+                    params.push((param.name, "true".to_string()));
+                }
+            } else if let Some(value) =
+                matches.try_get_one::<String>(param.name).map_err(misread)?
+            {
+                params.push((param.name, value.clone()));
+            }
+        }
+        Ok(Self {
+            operation: op,
+            params,
         })
     }
-}
 
-/// A date flag, `YYYY-MM-DD`.
-fn date_value(
-    operation_id: &'static str,
-    parameter: &'static str,
-) -> impl Fn(&str) -> Result<chrono::NaiveDate, String> + Clone + Send + Sync + 'static {
-    move |value: &str| {
-        spec_value::<String>(operation_id, parameter)(value)?;
-        spec::parse_date(value).ok_or_else(|| format!("expected a date YYYY-MM-DD, got {value:?}"))
+    /// Sets every parameter given on a builder, each checked against the spec by the SDK.
+    fn apply<B>(
+        &self,
+        mut builder: B,
+        set_param: impl Fn(B, &str, &str) -> Result<B, Error>,
+    ) -> Result<B, Failure> {
+        for (name, value) in &self.params {
+            builder = set_param(builder, name, value)?;
+        }
+        Ok(builder)
+    }
+
+    /// Paging for `--all`: `--row-limit` as the page size, else the operation's largest page.
+    fn page_options(&self) -> cake_client::PageOptions {
+        let page_size = self
+            .params
+            .iter()
+            .find(|(name, _)| *name == ROW_LIMIT)
+            .and_then(|(_, value)| value.parse().ok());
+        cake_client::PageOptions {
+            page_size,
+            prefetch: true,
+        }
     }
 }
 
-#[derive(Debug, Args)]
-struct OfferReportArgs {
-    #[arg(long, value_parser = date_value("get_offer_report", "start_date"))]
-    start_date: chrono::NaiveDate,
-    #[arg(long, value_parser = date_value("get_offer_report", "end_date"))]
-    end_date: chrono::NaiveDate,
-    #[arg(long, value_parser = spec_value::<u32>("get_offer_report", "offer_id"))]
-    offer_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_offer_report", "affiliate_id"))]
-    affiliate_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_offer_report", "advertiser_id"))]
-    advertiser_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_offer_report", "vertical_id"))]
-    vertical_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_offer_report", "country_id"))]
-    country_id: Option<u32>,
-    /// The first row, counting from 1.
-    #[arg(long, conflicts_with = "all", value_parser = spec_value::<u32>("get_offer_report", "start_at_row"))]
-    start_at_row: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_offer_report", "row_limit"))]
-    row_limit: Option<u32>,
-    /// conversions, clicks, revenue or epc.
-    #[arg(long, value_parser = spec_value::<types::OfferReportSortField>("get_offer_report", "sort_field"))]
-    sort_field: Option<types::OfferReportSortField>,
-    #[arg(long)]
-    sort_descending: bool,
+/// What the command line asks for.
+enum Request {
+    Serve(ServeArgs),
+    Operation(Invocation),
 }
 
-#[derive(Debug, Args)]
-struct AffiliateReportArgs {
-    #[arg(long, value_parser = date_value("get_affiliate_report", "start_date"))]
-    start_date: chrono::NaiveDate,
-    #[arg(long, value_parser = date_value("get_affiliate_report", "end_date"))]
-    end_date: chrono::NaiveDate,
-    #[arg(long, value_parser = spec_value::<u32>("get_affiliate_report", "affiliate_id"))]
-    affiliate_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_affiliate_report", "offer_id"))]
-    offer_id: Option<u32>,
-    /// The first row, counting from 1.
-    #[arg(long, conflicts_with = "all", value_parser = spec_value::<u32>("get_affiliate_report", "start_at_row"))]
-    start_at_row: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_affiliate_report", "row_limit"))]
-    row_limit: Option<u32>,
-    /// clicks, conversions, payout or epc.
-    #[arg(long, value_parser = spec_value::<types::AffiliateReportSortField>("get_affiliate_report", "sort_field"))]
-    sort_field: Option<types::AffiliateReportSortField>,
-    #[arg(long)]
-    sort_descending: bool,
-}
-
-#[derive(Debug, Args)]
-struct AdvertiserReportArgs {
-    #[arg(long, value_parser = date_value("get_advertiser_report", "start_date"))]
-    start_date: chrono::NaiveDate,
-    #[arg(long, value_parser = date_value("get_advertiser_report", "end_date"))]
-    end_date: chrono::NaiveDate,
-    #[arg(long, value_parser = spec_value::<u32>("get_advertiser_report", "advertiser_id"))]
-    advertiser_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_advertiser_report", "offer_id"))]
-    offer_id: Option<u32>,
-    /// The first row, counting from 1.
-    #[arg(long, conflicts_with = "all", value_parser = spec_value::<u32>("get_advertiser_report", "start_at_row"))]
-    start_at_row: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_advertiser_report", "row_limit"))]
-    row_limit: Option<u32>,
-}
-
-#[derive(Debug, Args)]
-struct ClickArgs {
-    /// One click by id (takes priority over the dates).
-    #[arg(long, value_parser = spec_value::<String>("get_click", "click_id"))]
-    click_id: Option<String>,
-    #[arg(long, value_parser = date_value("get_click", "start_date"))]
-    start_date: Option<chrono::NaiveDate>,
-    #[arg(long, value_parser = date_value("get_click", "end_date"))]
-    end_date: Option<chrono::NaiveDate>,
-    #[arg(long, value_parser = spec_value::<u32>("get_click", "offer_id"))]
-    offer_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_click", "affiliate_id"))]
-    affiliate_id: Option<u32>,
-    /// The first record, counting from 0 on this endpoint.
-    #[arg(long, conflicts_with = "all", value_parser = spec_value::<u32>("get_click", "start_at_row"))]
-    start_at_row: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_click", "row_limit"))]
-    row_limit: Option<u32>,
-}
-
-#[derive(Debug, Args)]
-struct ConversionArgs {
-    #[arg(long, value_parser = date_value("get_conversions", "start_date"))]
-    start_date: chrono::NaiveDate,
-    #[arg(long, value_parser = date_value("get_conversions", "end_date"))]
-    end_date: chrono::NaiveDate,
-    #[arg(long, value_parser = spec_value::<u32>("get_conversions", "offer_id"))]
-    offer_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_conversions", "affiliate_id"))]
-    affiliate_id: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_conversions", "advertiser_id"))]
-    advertiser_id: Option<u32>,
-    /// approved, pending, rejected or reversed.
-    #[arg(long, value_parser = spec_value::<types::ConversionStatus>("get_conversions", "conversion_status"))]
-    conversion_status: Option<types::ConversionStatus>,
-    /// The first record, counting from 1.
-    #[arg(long, conflicts_with = "all", value_parser = spec_value::<u32>("get_conversions", "start_at_row"))]
-    start_at_row: Option<u32>,
-    #[arg(long, value_parser = spec_value::<u32>("get_conversions", "row_limit"))]
-    row_limit: Option<u32>,
-    /// conversion_id, conversion_date, payout or revenue.
-    #[arg(long, value_parser = spec_value::<types::ConversionSortField>("get_conversions", "sort_field"))]
-    sort_field: Option<types::ConversionSortField>,
-    #[arg(long)]
-    sort_descending: bool,
-}
-
-#[derive(Debug, Args)]
-struct RecordArgs {
-    #[arg(long, value_parser = spec_value::<String>("record_conversion", "click_id"))]
-    click_id: String,
-    #[arg(long, value_parser = spec_value::<u32>("record_conversion", "offer_id"))]
-    offer_id: u32,
-    /// Overrides the offer's payout, e.g. 18.00.
-    #[arg(long, value_parser = spec_value::<Decimal>("record_conversion", "payout"))]
-    payout: Option<Decimal>,
-    /// Overrides the offer's revenue, e.g. 22.00.
-    #[arg(long, value_parser = spec_value::<Decimal>("record_conversion", "revenue"))]
-    revenue: Option<Decimal>,
-    /// "YYYY-MM-DD HH:MM:SS"; defaults to now.
-    #[arg(long, value_parser = spec_value::<cake_client::CakeDateTime>("record_conversion", "conversion_date"))]
-    conversion_date: Option<cake_client::CakeDateTime>,
-    /// Your transaction id: CAKE records it once however often it is sent.
-    #[arg(long, value_parser = spec_value::<String>("record_conversion", "unique_id"))]
-    unique_id: Option<String>,
-    #[arg(long)]
-    order_id: Option<String>,
-    #[arg(long)]
-    adv1: Option<String>,
-    #[arg(long)]
-    adv2: Option<String>,
-    #[arg(long)]
-    adv3: Option<String>,
-    #[arg(long)]
-    adv4: Option<String>,
-    #[arg(long)]
-    adv5: Option<String>,
+/// Parses the command line (clap exits 2 on a usage error, 0 for `--help`).
+fn parse() -> Result<(GlobalArgs, Request), Failure> {
+    let matches = cli_command().get_matches();
+    let global = GlobalArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut words = Vec::new();
+    let mut current = &matches;
+    while let Some((name, sub)) = current.subcommand() {
+        words.push(name);
+        current = sub;
+    }
+    if words == ["serve"] {
+        let args = ServeArgs::from_arg_matches(current).unwrap_or_else(|e| e.exit());
+        return Ok((global, Request::Serve(args)));
+    }
+    let op = OPERATION_COMMANDS
+        .iter()
+        .find(|c| c.words == words.as_slice())
+        .and_then(|c| spec::operation(c.operation_id))
+        .ok_or_else(|| {
+            Failure::usage(
+                format!("no such command: cake {}", words.join(" ")),
+                "see `cake --help`",
+            )
+        })?;
+    Ok((
+        global,
+        Request::Operation(Invocation::from_matches(op, current)?),
+    ))
 }
 
 /// A failure of the command, with its exit code.
@@ -295,6 +360,23 @@ fn flag(parameter: &str) -> String {
     format!("--{}", parameter.replace('_', "-"))
 }
 
+/// The hint for a record CAKE does not know: check the flag, and where it can be looked up (a
+/// subcommand that reads, not writes, by that parameter), e.g. `cake clicks --click-id ID`.
+fn not_found_hint(parameter: &str) -> String {
+    let lookup = OPERATION_COMMANDS.iter().find(|c| {
+        spec::operation(c.operation_id)
+            .is_some_and(|op| !op.creates_data && op.param(parameter).is_some())
+    });
+    match lookup {
+        Some(c) => format!(
+            "check {0}; look it up with `cake {1} {0} ID`",
+            flag(parameter),
+            c.words.join(" ")
+        ),
+        None => format!("check {}", flag(parameter)),
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let parameter = e.parameter().map(str::to_string);
@@ -306,10 +388,7 @@ impl From<Error> for Failure {
                 3,
                 Some("check --api-key or CAKE_API_KEY (the key is not shown)".to_string()),
             ),
-            (Error::Api { .. }, Some(404), Some("click_id")) => (
-                3,
-                Some("check --click-id; look it up with `cake clicks --click-id ID`".to_string()),
-            ),
+            (Error::Api { .. }, Some(404), Some(p)) => (3, Some(not_found_hint(p))),
             (_, Some(429), _) => (
                 4,
                 Some("CAKE is rate limiting: wait and try again".to_string()),
@@ -334,7 +413,7 @@ impl From<Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -345,7 +424,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = match parsed {
+        Ok((global, request)) => runtime.block_on(run(global, request)),
+        Err(f) => Err(f),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("error: {}", f.message);
@@ -357,233 +440,84 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    if let Command::Serve(args) = &cli.command {
-        return serve(args, cli.api_key.as_deref()).await;
-    }
+async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
+    let invocation = match request {
+        Request::Serve(args) => return serve(&args, global.api_key.as_deref()).await,
+        Request::Operation(invocation) => invocation,
+    };
     // Keep the embedded simulator alive for the whole command.
-    let (client, _embedded) = connect(&cli).await?;
+    let (client, _embedded) = connect(&global).await?;
     let out = std::io::stdout().lock();
     let ctx = Output {
-        format: cli.format,
-        all: cli.all,
+        format: global.format,
+        all: global.all,
     };
-    match cli.command {
-        Command::Serve(_) => Ok(()),
-        Command::Report(ReportCommand::Offers(a)) => {
-            let mut r = client
-                .get_offer_report()
-                .start_date(a.start_date)
-                .end_date(a.end_date);
-            if let Some(v) = a.offer_id {
-                r = r.offer_id(v);
-            }
-            if let Some(v) = a.affiliate_id {
-                r = r.affiliate_id(v);
-            }
-            if let Some(v) = a.advertiser_id {
-                r = r.advertiser_id(v);
-            }
-            if let Some(v) = a.vertical_id {
-                r = r.vertical_id(v);
-            }
-            if let Some(v) = a.country_id {
-                r = r.country_id(v);
-            }
-            if let Some(v) = a.sort_field {
-                r = r.sort_field(v);
-            }
-            if a.sort_descending {
-                r = r.sort_descending(true);
-            }
+    let inv = &invocation;
+    // One arm per operation: which builder, and which rows of its answer to write.
+    match inv.operation.id {
+        "get_offer_report" => {
+            let r = inv.apply(client.get_offer_report(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
-                ctx.write_stream(out, r.stream_with(page_options(a.row_limit)))
+                ctx.write_stream(out, r.stream_with(inv.page_options()))
                     .await
             } else {
-                if let Some(v) = a.start_at_row {
-                    r = r.start_at_row(v);
-                }
-                if let Some(v) = a.row_limit {
-                    r = r.row_limit(v);
-                }
                 let data = r.execute().await?.response.data;
                 let footer = output::offer_totals_cells(&data.totals);
                 ctx.write_rows(out, data.offers, Some(footer))
             }
         }
-        Command::Report(ReportCommand::Affiliates(a)) => {
-            let mut r = client
-                .get_affiliate_report()
-                .start_date(a.start_date)
-                .end_date(a.end_date);
-            if let Some(v) = a.affiliate_id {
-                r = r.affiliate_id(v);
-            }
-            if let Some(v) = a.offer_id {
-                r = r.offer_id(v);
-            }
-            if let Some(v) = a.sort_field {
-                r = r.sort_field(v);
-            }
-            if a.sort_descending {
-                r = r.sort_descending(true);
-            }
+        "get_affiliate_report" => {
+            let r = inv.apply(client.get_affiliate_report(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
-                ctx.write_stream(out, r.stream_with(page_options(a.row_limit)))
+                ctx.write_stream(out, r.stream_with(inv.page_options()))
                     .await
             } else {
-                if let Some(v) = a.start_at_row {
-                    r = r.start_at_row(v);
-                }
-                if let Some(v) = a.row_limit {
-                    r = r.row_limit(v);
-                }
                 let rows = r.execute().await?.response.data.affiliates;
                 ctx.write_rows(out, rows, None)
             }
         }
-        Command::Report(ReportCommand::Advertisers(a)) => {
-            let mut r = client
-                .get_advertiser_report()
-                .start_date(a.start_date)
-                .end_date(a.end_date);
-            if let Some(v) = a.advertiser_id {
-                r = r.advertiser_id(v);
-            }
-            if let Some(v) = a.offer_id {
-                r = r.offer_id(v);
-            }
+        "get_advertiser_report" => {
+            let r = inv.apply(client.get_advertiser_report(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
-                ctx.write_stream(out, r.stream_with(page_options(a.row_limit)))
+                ctx.write_stream(out, r.stream_with(inv.page_options()))
                     .await
             } else {
-                if let Some(v) = a.start_at_row {
-                    r = r.start_at_row(v);
-                }
-                if let Some(v) = a.row_limit {
-                    r = r.row_limit(v);
-                }
                 let rows = r.execute().await?.response.data.advertisers;
                 ctx.write_rows(out, rows, None)
             }
         }
-        Command::Clicks(a) => {
-            let mut r = client.get_click();
-            if let Some(v) = a.click_id {
-                r = r.click_id(v);
-            }
-            if let Some(v) = a.start_date {
-                r = r.start_date(v);
-            }
-            if let Some(v) = a.end_date {
-                r = r.end_date(v);
-            }
-            if let Some(v) = a.offer_id {
-                r = r.offer_id(v);
-            }
-            if let Some(v) = a.affiliate_id {
-                r = r.affiliate_id(v);
-            }
+        "get_click" => {
+            let r = inv.apply(client.get_click(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
-                ctx.write_stream(out, r.stream_with(page_options(a.row_limit)))
+                ctx.write_stream(out, r.stream_with(inv.page_options()))
                     .await
             } else {
-                if let Some(v) = a.start_at_row {
-                    r = r.start_at_row(v);
-                }
-                if let Some(v) = a.row_limit {
-                    r = r.row_limit(v);
-                }
                 let page = r.execute().await?.response;
                 note_more(page.clicks.len() as u64, page.total_rows);
                 ctx.write_rows(out, page.clicks, None)
             }
         }
-        Command::Conversions(a) => {
-            let mut r = client
-                .get_conversions()
-                .start_date(a.start_date)
-                .end_date(a.end_date);
-            if let Some(v) = a.offer_id {
-                r = r.offer_id(v);
-            }
-            if let Some(v) = a.affiliate_id {
-                r = r.affiliate_id(v);
-            }
-            if let Some(v) = a.advertiser_id {
-                r = r.advertiser_id(v);
-            }
-            if let Some(v) = a.conversion_status {
-                r = r.conversion_status(v);
-            }
-            if let Some(v) = a.sort_field {
-                r = r.sort_field(v);
-            }
-            if a.sort_descending {
-                r = r.sort_descending(true);
-            }
+        "get_conversions" => {
+            let r = inv.apply(client.get_conversions(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
-                ctx.write_stream(out, r.stream_with(page_options(a.row_limit)))
+                ctx.write_stream(out, r.stream_with(inv.page_options()))
                     .await
             } else {
-                if let Some(v) = a.start_at_row {
-                    r = r.start_at_row(v);
-                }
-                if let Some(v) = a.row_limit {
-                    r = r.row_limit(v);
-                }
                 let body = r.execute().await?;
                 note_more(body.conversions.len() as u64, body.total_rows);
                 let rows = body.conversions.into_iter().map(|c| c.conversion).collect();
                 ctx.write_rows(out, rows, None)
             }
         }
-        Command::RecordConversion(a) => {
-            let mut r = client
-                .record_conversion()
-                .click_id(a.click_id)
-                .offer_id(a.offer_id);
-            if let Some(v) = a.payout {
-                r = r.payout(v);
-            }
-            if let Some(v) = a.revenue {
-                r = r.revenue(v);
-            }
-            if let Some(v) = a.conversion_date {
-                r = r.conversion_date(v);
-            }
-            if let Some(v) = a.unique_id {
-                r = r.unique_id(v);
-            }
-            if let Some(v) = a.order_id {
-                r = r.order_id(v);
-            }
-            for (i, v) in [a.adv1, a.adv2, a.adv3, a.adv4, a.adv5]
-                .into_iter()
-                .enumerate()
-            {
-                if let Some(v) = v {
-                    r = match i {
-                        0 => r.adv1(v),
-                        1 => r.adv2(v),
-                        2 => r.adv3(v),
-                        3 => r.adv4(v),
-                        _ => r.adv5(v),
-                    };
-                }
-            }
-            // Sent once: the SDK retries it only when --unique-id makes a repeat safe.
+        "record_conversion" => {
+            let r = inv.apply(client.record_conversion(), |r, n, v| r.set_param(n, v))?;
+            // Sent once: the SDK retries it only when the idempotency key makes a repeat safe.
             let conversion = r.execute().await?.conversion;
             ctx.write_rows(out, vec![conversion], None)
         }
-    }
-}
-
-/// Paging for `--all`: `--row-limit` as the page size, else the operation's largest page.
-fn page_options(row_limit: Option<u32>) -> cake_client::PageOptions {
-    cake_client::PageOptions {
-        page_size: row_limit,
-        prefetch: true,
+        other => Err(Failure::local(format!(
+            "this cake cannot send {other} yet (no output for its answer)"
+        ))),
     }
 }
 
@@ -640,7 +574,9 @@ fn write_failure(e: std::io::Error) -> Failure {
 }
 
 /// The SDK client for `--base-url`, or for an embedded demo simulator when there is none.
-async fn connect(cli: &Cli) -> Result<(Client, Option<cake_sim::RunningSimulator>), Failure> {
+async fn connect(
+    cli: &GlobalArgs,
+) -> Result<(Client, Option<cake_sim::RunningSimulator>), Failure> {
     match &cli.base_url {
         Some(base_url) => {
             let Some(api_key) = cli.api_key.as_deref() else {
@@ -707,4 +643,52 @@ async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
     );
     running.wait().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        cli_command().debug_assert();
+    }
+
+    #[test]
+    fn every_operation_of_the_spec_has_exactly_one_subcommand() {
+        for op in spec::operations() {
+            let n = OPERATION_COMMANDS
+                .iter()
+                .filter(|c| c.operation_id == op.id)
+                .count();
+            assert_eq!(n, 1, "{}: {n} subcommands", op.id);
+        }
+        for c in OPERATION_COMMANDS {
+            assert!(
+                spec::operation(c.operation_id).is_some(),
+                "{:?} names no operation of the spec",
+                c.words
+            );
+        }
+    }
+
+    #[test]
+    fn every_parameter_of_the_spec_is_a_flag_of_its_subcommand() {
+        let cake = cli_command();
+        for c in OPERATION_COMMANDS {
+            let op = spec::operation(c.operation_id).unwrap();
+            let mut sub = &cake;
+            for word in c.words {
+                sub = sub.find_subcommand(word).unwrap();
+            }
+            for param in op.params {
+                let arg = sub
+                    .get_arguments()
+                    .find(|a| a.get_id() == param.name)
+                    .unwrap_or_else(|| panic!("{:?} has no flag for {}", c.words, param.name));
+                assert_eq!(arg.get_long(), Some(&flag(param.name)[2..]));
+                assert_eq!(arg.is_required_set(), param.required, "{}", param.name);
+            }
+        }
+    }
 }

@@ -514,3 +514,76 @@ fn help_documents_the_exit_codes() {
         predicate::str::contains("Exit codes:").and(predicate::str::contains("3  CAKE said no")),
     );
 }
+
+/// The subcommand people type for each operationId of the spec.
+fn subcommand_of(operation_id: &str) -> Option<&'static [&'static str]> {
+    Some(match operation_id {
+        "get_offer_report" => &["report", "offers"],
+        "get_affiliate_report" => &["report", "affiliates"],
+        "get_advertiser_report" => &["report", "advertisers"],
+        "get_click" => &["clicks"],
+        "get_conversions" => &["conversions"],
+        "record_conversion" => &["record-conversion"],
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_operation_of_the_spec_is_a_subcommand_with_a_flag_per_parameter() {
+    for op in cake_client::spec::operations() {
+        let words = subcommand_of(op.id)
+            .unwrap_or_else(|| panic!("the spec's {} has no `cake` subcommand", op.id));
+        let output = cake().args(words).arg("--help").output().unwrap();
+        assert!(output.status.success(), "{words:?} --help");
+        let help = String::from_utf8(output.stdout).unwrap();
+        assert!(help.contains(op.summary), "{words:?}: {help}");
+        let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
+        for param in op.params {
+            let flag = format!("--{}", param.name.replace('_', "-"));
+            let offered = help.lines().any(|line| {
+                line.trim_start()
+                    .strip_prefix(&flag)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+            });
+            assert!(
+                offered,
+                "{words:?} offers no {flag} for {}:\n{help}",
+                param.name
+            );
+            let required = usage.contains(&format!("{flag} <"));
+            assert_eq!(required, param.required, "{words:?} {flag}: {usage}");
+        }
+    }
+}
+
+#[test]
+fn a_boolean_parameter_is_a_flag_that_sends_true() {
+    let sorted = |extra: &[&str]| {
+        let output = cake()
+            .args([
+                "report",
+                "offers",
+                "--sort-field",
+                "clicks",
+                "--format",
+                "csv",
+            ])
+            .args(extra)
+            .args(JAN)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let ascending = sorted(&[]);
+    let descending = sorted(&["--sort-descending"]);
+    let mut reversed: Vec<&str> = ascending.lines().skip(1).collect();
+    reversed.reverse();
+    assert_ne!(ascending, descending);
+    assert_eq!(descending.lines().skip(1).collect::<Vec<_>>(), reversed);
+    cake()
+        .args(["report", "offers", "--sort-descending", "true"])
+        .args(JAN)
+        .assert()
+        .code(2);
+}
