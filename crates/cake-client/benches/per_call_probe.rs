@@ -1,7 +1,7 @@
 //! A fixed amount of work for counting instructions (wall-clock time on a small shared VM is too
 //! noisy to compare two paths within a few percent): 2000 Offer Report calls, either through the
 //! SDK (`sdk`) or written by hand with reqwest + serde_json into the same types (`hand`), against
-//! a blocking keep-alive server on a thread of its own. Both modes build the same clients, so
+//! the benchmarks' keep-alive server on a thread of its own. Both modes build the same clients, so
 //! set-up costs cancel out. Reproduce (BENCHMARKS.md):
 //!
 //! ```sh
@@ -10,7 +10,9 @@
 //! valgrind --tool=callgrind target/release/deps/per_call_probe-* hand
 //! ```
 
-use std::io::{Read, Write};
+#[path = "shared/mod.rs"]
+mod shared;
+
 fn main() {
     // `cargo bench` runs every bench target with its own flags: without a mode this one only
     // says how it is used, so that `cargo bench -p cake-client` stays green.
@@ -20,73 +22,14 @@ fn main() {
         );
         return;
     };
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let body = br#"{"request_status":"Success","response":{"data":{"offers":[{"offer_id":1,"offer_name":"o","clicks":8420,"unique_clicks":7930,"conversions":312,"conversion_rate":3.71,"payout":5616.00,"revenue":6864.00,"profit":1248.00,"epc":0.667}],"totals":{"clicks":8420,"conversions":312,"payout":5616.00,"revenue":6864.00}}}}"#;
-    std::thread::spawn(move || {
-        for s in listener.incoming() {
-            let mut s = s.unwrap();
-            s.set_nodelay(true).unwrap();
-            std::thread::spawn(move || {
-                let mut resp = format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len()).into_bytes();
-                resp.extend_from_slice(body);
-                let mut buf = vec![0u8; 8192];
-                let mut acc = Vec::new();
-                loop {
-                    while !acc.windows(4).any(|w| w == b"\r\n\r\n") {
-                        let n = s.read(&mut buf).unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        acc.extend_from_slice(&buf[..n]);
-                    }
-                    acc.clear();
-                    if s.write_all(&resp).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let sdk = cake_client::Client::builder(&url, "k")
-        .retry(cake_client::RetryPolicy::none())
-        .build()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let endpoint = format!("{url}/api/2/report/offer.json");
-    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let rt = shared::client_runtime();
+    let calls = shared::Calls::new(&shared::serve(shared::offer_page(1)));
     rt.block_on(async {
         for _ in 0..2000 {
             if mode == "sdk" {
-                sdk.get_offer_report()
-                    .start_date(d("2026-01-01"))
-                    .end_date(d("2026-01-31"))
-                    .row_limit(50u32)
-                    .execute()
-                    .await
-                    .unwrap();
+                calls.sdk().await;
             } else {
-                let bytes = http
-                    .get(&endpoint)
-                    .query(&[
-                        ("start_date", "2026-01-01"),
-                        ("end_date", "2026-01-31"),
-                        ("row_limit", "50"),
-                        ("api_key", "k"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .error_for_status()
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap();
-                serde_json::from_slice::<cake_client::types::OfferReportResponse>(&bytes).unwrap();
+                calls.hand_written().await;
             }
         }
     });

@@ -10,23 +10,19 @@
 //!    the measurement, the peak heap while streaming 50,000 and 200,000 rows (a counting global
 //!    allocator), which must not grow with the number of rows.
 
+#[path = "shared/mod.rs"]
+mod shared;
+
 use std::{
     alloc::{GlobalAlloc, Layout, System},
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc,
-    },
+    sync::atomic::{AtomicUsize, Ordering},
 };
 
 use cake_client::{types, Client, PageOptions, RetryPolicy};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-    runtime::Runtime,
-};
+use shared::{client_runtime, d, offer_page, serve, Calls};
 
 /// Counts live heap bytes and their peak, so that streaming's memory can be read.
 struct Counting;
@@ -52,76 +48,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// A keep-alive HTTP/1.1 server on 127.0.0.1 that answers every GET with the same body: as
-/// cheap as a server can be, so that the client's costs show. It runs on a thread and runtime of
-/// its own, so that it does not compete with the client for a runtime's workers.
-fn serve(body: Vec<u8>) -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
-            let body = Arc::new(body);
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let body = body.clone();
-                let _ = socket.set_nodelay(true);
-                tokio::spawn(async move {
-                    // One write per response: a head and a body written apart meet Nagle's
-                    // algorithm and delayed ACKs, and every call would wait ~40 ms for nothing.
-                    let mut response = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                        body.len()
-                    )
-                    .into_bytes();
-                    response.extend_from_slice(&body);
-                    let mut buf = Vec::with_capacity(4096);
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                            match socket.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                            }
-                        }
-                        buf.clear();
-                        if socket.write_all(&response).await.is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-    });
-    rx.recv().unwrap()
-}
-
-/// The client's runtime: one thread, as the server has, so a call's cost is not blurred by work
-/// stealing between two workers on a two-core machine.
-fn client_runtime() -> Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn offer_row(i: u32) -> Value {
-    json!({"offer_id":i,"offer_name":format!("Offer {i} - US"),"clicks":8420,"unique_clicks":7930,"conversions":312,
-        "conversion_rate":3.71,"payout":5616.00,"revenue":6864.00,"profit":1248.00,"epc":0.667})
-}
-
-fn offer_page(rows: u32) -> Vec<u8> {
-    let offers: Vec<Value> = (1..=rows).map(offer_row).collect();
-    serde_json::to_vec(
-        &json!({"request_status":"Success","response":{"data":{"offers":offers,
-        "totals":{"clicks":8420,"conversions":312,"payout":5616.00,"revenue":6864.00}}}}),
-    )
-    .unwrap()
-}
-
 fn conversions_page(total: u64) -> Vec<u8> {
     let rows: Vec<Value> = (1..=500)
         .map(|i| json!({"conversion":{"conversion_id":i,"offer":{"offer_id":12345,"offer_name":"Auto Insurance Quote"},
@@ -132,65 +58,27 @@ fn conversions_page(total: u64) -> Vec<u8> {
         .unwrap()
 }
 
-fn d(s: &str) -> chrono::NaiveDate {
-    s.parse().unwrap()
-}
-
 fn per_call(c: &mut Criterion) {
     let rt = client_runtime();
-    let url = serve(offer_page(1));
-    let sdk = Client::builder(&url, "bench-key")
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let endpoint = format!("{url}/api/2/report/offer.json");
+    let calls = Calls::new(&serve(offer_page(1)));
     // Wall-clock time on a small shared VM drifts between criterion's runs of one function and
     // the next; an interleaved A/B (batches of each, alternating) cancels the drift, so the ratio
     // printed here is the figure to read.
-    let sdk_call = || async {
-        sdk.get_offer_report()
-            .start_date(d("2026-01-01"))
-            .end_date(d("2026-01-31"))
-            .row_limit(50u32)
-            .execute()
-            .await
-            .unwrap()
-    };
-    let hand_call = || async {
-        let bytes = http
-            .get(&endpoint)
-            .query(&[
-                ("start_date", "2026-01-01"),
-                ("end_date", "2026-01-31"),
-                ("row_limit", "50"),
-                ("api_key", "bench-key"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        serde_json::from_slice::<types::OfferReportResponse>(&bytes).unwrap()
-    };
     let (mut sdk_batches, mut hand_batches) = (Vec::new(), Vec::new());
     rt.block_on(async {
         for _ in 0..200 {
-            sdk_call().await;
-            hand_call().await;
+            calls.sdk().await;
+            calls.hand_written().await;
         }
         for _ in 0..40 {
             let t = std::time::Instant::now();
             for _ in 0..250 {
-                sdk_call().await;
+                calls.sdk().await;
             }
             sdk_batches.push(t.elapsed().as_secs_f64() / 250.0);
             let t = std::time::Instant::now();
             for _ in 0..250 {
-                hand_call().await;
+                calls.hand_written().await;
             }
             hand_batches.push(t.elapsed().as_secs_f64() / 250.0);
         }
@@ -211,37 +99,9 @@ fn per_call(c: &mut Criterion) {
     group
         .sample_size(300)
         .measurement_time(std::time::Duration::from_secs(15));
-    group.bench_function("sdk", |b| {
-        b.to_async(&rt).iter(|| async {
-            sdk.get_offer_report()
-                .start_date(d("2026-01-01"))
-                .end_date(d("2026-01-31"))
-                .row_limit(50u32)
-                .execute()
-                .await
-                .unwrap()
-        })
-    });
+    group.bench_function("sdk", |b| b.to_async(&rt).iter(|| calls.sdk()));
     group.bench_function("hand_written_reqwest", |b| {
-        b.to_async(&rt).iter(|| async {
-            let bytes = http
-                .get(&endpoint)
-                .query(&[
-                    ("start_date", "2026-01-01"),
-                    ("end_date", "2026-01-31"),
-                    ("row_limit", "50"),
-                    ("api_key", "bench-key"),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            serde_json::from_slice::<types::OfferReportResponse>(&bytes).unwrap()
-        })
+        b.to_async(&rt).iter(|| calls.hand_written())
     });
     group.finish();
 }
