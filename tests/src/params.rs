@@ -564,3 +564,47 @@ mod tests {
         assert_eq!(ParamValue::parse(&ParamKind::Date, "2026-1-15"), None);
     }
 }
+
+/// One generated invalid parameter set of one operation: which operation (its index in
+/// `Spec::operations` and its id), the set, and what it breaches.
+#[derive(Clone)]
+pub struct InvalidCase {
+    /// Index of the operation in `Spec::operations`.
+    pub op: usize,
+    /// Its operationId.
+    pub id: String,
+    /// The parameter set.
+    pub params: ParamSet,
+    /// The one breach in it.
+    pub breach: Breach,
+}
+
+impl fmt::Debug for InvalidCase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?} ({:?})", self.id, self.params, self.breach)
+    }
+}
+
+/// Invalid parameter sets over every operation of the spec that allows one (see
+/// [`invalid_params`]); `None` when no operation does.
+pub fn invalid_cases(
+    operations: &[Operation],
+) -> Option<proptest::strategy::Union<BoxedStrategy<InvalidCase>>> {
+    let options: Vec<BoxedStrategy<InvalidCase>> = operations
+        .iter()
+        .enumerate()
+        .filter_map(|(index, op)| {
+            let id = op.id.clone();
+            invalid_params(op).map(|s| {
+                s.prop_map(move |(params, breach)| InvalidCase {
+                    op: index,
+                    id: id.clone(),
+                    params,
+                    breach,
+                })
+                .boxed()
+            })
+        })
+        .collect();
+    (!options.is_empty()).then(|| proptest::strategy::Union::new(options))
+}

@@ -8,7 +8,7 @@ use cake_contract_tests::{
     bodies::{body_strategy, breakages, Body, Breakage},
     dispatch::DispatchError,
     harness::{report, response_problems, Harness},
-    params::{invalid_params, valid_params, Breach, ParamSet},
+    params::{invalid_cases, valid_params, ParamSet},
     target::{Answer, MockTarget},
 };
 use proptest::{
@@ -190,46 +190,12 @@ fn a_failure_envelope_with_status_200_is_the_api_error_not_a_decode_error() {
     }
 }
 
-#[derive(Clone)]
-struct Invalid {
-    op: usize,
-    id: String,
-    params: ParamSet,
-    breach: Breach,
-}
-
-impl std::fmt::Debug for Invalid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {:?} ({:?})", self.id, self.params, self.breach)
-    }
-}
-
 #[test]
 fn invalid_parameter_sets_are_rejected_before_any_request_reaches_the_server() {
     let h = Harness::new().unwrap();
-    let options: Vec<BoxedStrategy<Invalid>> = h
-        .spec
-        .operations
-        .iter()
-        .enumerate()
-        .filter_map(|(index, op)| {
-            let id = op.id.clone();
-            invalid_params(op).map(|s| {
-                s.prop_map(move |(params, breach)| Invalid {
-                    op: index,
-                    id: id.clone(),
-                    params,
-                    breach,
-                })
-                .boxed()
-            })
-        })
-        .collect();
-    assert!(
-        !options.is_empty(),
-        "the spec allows no invalid parameter set"
-    );
-    h.run("negative contract (invalid parameters)", &MockTarget, Union::new(options), |case| {
+    let cases =
+        invalid_cases(&h.spec.operations).expect("the spec allows no invalid parameter set");
+    h.run("negative contract (invalid parameters)", &MockTarget, cases, |case| {
         let op = &h.spec.operations[case.op];
         let answer = Answer::json(200, &serde_json::json!({}));
         let blamable = case.breach.blamable();

@@ -8,31 +8,13 @@ use cake_client::Error;
 use cake_contract_tests::{
     harness::{report, response_problems, Harness},
     ops::{Operation, Spec},
-    params::{invalid_params, valid_params, Breach, ParamSet},
+    params::{invalid_cases, valid_params, ParamSet},
     schema,
     simulator::{self, LocalSimulator},
     target::{Answer, CapturedRequest, Target, UpstreamTarget, SUITE_API_KEY},
 };
-use proptest::{
-    prelude::*,
-    strategy::{Union, ValueTree},
-    test_runner::TestRunner,
-};
+use proptest::{prelude::*, strategy::ValueTree, test_runner::TestRunner};
 use serde_json::Value;
-
-#[derive(Clone)]
-struct Invalid {
-    op: usize,
-    id: String,
-    params: ParamSet,
-    breach: Breach,
-}
-
-impl std::fmt::Debug for Invalid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {:?} ({:?})", self.id, self.params, self.breach)
-    }
-}
 
 /// `op` with `params` as query text, and the api_key when given (the suite's key, which an
 /// upstream target swaps for its own, or any other text, sent as is).
@@ -121,29 +103,9 @@ fn describe(
 fn every_invalid_request_gets_a_documented_4xx_failure_naming_the_breached_parameter() {
     let h = Harness::new().unwrap();
     let target = simulator::simulator_target().unwrap();
-    let options: Vec<BoxedStrategy<Invalid>> = h
-        .spec
-        .operations
-        .iter()
-        .enumerate()
-        .filter_map(|(index, op)| {
-            let id = op.id.clone();
-            invalid_params(op).map(|s| {
-                s.prop_map(move |(params, breach)| Invalid {
-                    op: index,
-                    id: id.clone(),
-                    params,
-                    breach,
-                })
-                .boxed()
-            })
-        })
-        .collect();
-    assert!(
-        !options.is_empty(),
-        "the spec allows no invalid parameter set"
-    );
-    h.run("invalid requests", &target, Union::new(options), |case| {
+    let cases =
+        invalid_cases(&h.spec.operations).expect("the spec allows no invalid parameter set");
+    h.run("invalid requests", &target, cases, |case| {
         let op = &h.spec.operations[case.op];
         let request = raw_request(&h.spec, op, &case.params, Some(SUITE_API_KEY));
         let answer = h
