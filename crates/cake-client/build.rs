@@ -3,6 +3,8 @@
 //!
 //! - `client.rs`: progenitor's client, builders and types (builder interface, hooks expected);
 //! - `mock.rs`: progenitor's typed httpmock helpers (compiled only with the `mock` feature);
+//! - `open_enums.rs`: the enums that appear in responses, open to values the spec does not list
+//!   (progenitor's own enums are strict: one new value from CAKE would fail a whole page);
 //! - `spec_table.rs`: the spec's parameter constraints and list-endpoint shapes as static data,
 //!   read by the hand-written runtime (validation, pagination) so that no limit is restated by hand.
 //!
@@ -35,7 +37,9 @@ fn main() {
     });
 
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
-    let mut generator = Generator::new(&settings());
+    let open = response_enums(&spec);
+    fs::write(out.join("open_enums.rs"), open_enums(&spec, &open)).expect("write open_enums.rs");
+    let mut generator = Generator::new(&settings(&open));
     let client = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor could not generate the client: {e}"));
@@ -51,8 +55,20 @@ fn main() {
 
 /// How the spec's named schemas map to Rust: only where a hand-written or well-known type carries
 /// a meaning the schema cannot (exact money, CAKE's date-time form, plain integers for ids).
-fn settings() -> GenerationSettings {
+fn settings(open_enums: &[String]) -> GenerationSettings {
     let mut settings = GenerationSettings::default();
+    for name in open_enums {
+        settings.with_replacement(
+            name,
+            format!("crate::types::{name}"),
+            [
+                progenitor::TypeImpl::FromStringIrrefutable,
+                progenitor::TypeImpl::FromStr,
+                progenitor::TypeImpl::Display,
+            ]
+            .into_iter(),
+        );
+    }
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
@@ -91,14 +107,14 @@ fn expose_builder_client(code: String, spec: &OpenAPI) -> String {
     code.replace(FIELD, "        pub(crate) client: &'a super::Client,\n")
 }
 
-/// rust_decimal's `Deserialize` also takes money written as a string (`"18.00"`); the spec says a
-/// JSON number, never a string. Every money field of the generated types therefore reads through
-/// `crate::money::strict_decimal`, which takes numbers only (exactly, with their digits).
+/// Every money field of the generated types goes through `crate::money::json`: a JSON number with
+/// its exact digits both ways, never a string (rust_decimal's own serde would write a string and
+/// read strings too; its number features would change every consumer's serde_json).
 fn strict_money(code: String) -> String {
     const MONEY: &str = ": ::rust_decimal::Decimal,";
     assert!(
         !code.contains("Option<::rust_decimal::Decimal>"),
-        "an optional money field appeared in the spec: give strict_money an Option<Decimal> reader"
+        "an optional money field appeared in the spec: give crate::money an Option<Decimal> form"
     );
     let mut out = String::with_capacity(code.len() + 4096);
     let mut patched = 0;
@@ -107,7 +123,8 @@ fn strict_money(code: String) -> String {
         if trimmed.starts_with("pub ") && trimmed.ends_with(MONEY) {
             let indent = &line[..line.len() - trimmed.len()];
             out.push_str(indent);
-            out.push_str("#[serde(deserialize_with = \"crate::money::strict_decimal\")]\n");
+            // Not `with`: schemars would take that path for a type.
+            out.push_str("#[serde(serialize_with = \"crate::money::json::serialize\", deserialize_with = \"crate::money::json::deserialize\")]\n");
             patched += 1;
         }
         out.push_str(line);
@@ -118,6 +135,227 @@ fn strict_money(code: String) -> String {
         "no money field found to make strict: did progenitor's layout change?"
     );
     out
+}
+
+/// The named string enums (two values or more) that some response body can hold: these are open
+/// (see `open_enums`). Single-valued enums (`SuccessStatus`, `FailureStatus`) are discriminators,
+/// not lists that grow, and enums only requests use stay strict.
+fn response_enums(spec: &OpenAPI) -> Vec<String> {
+    fn visit(spec: &OpenAPI, schema: &ReferenceOr<Schema>, seen: &mut Vec<String>) {
+        let schema = match schema {
+            ReferenceOr::Reference { reference } => {
+                let name = schema_name(reference);
+                if seen.iter().any(|s| s == name) {
+                    return;
+                }
+                seen.push(name.to_string());
+                component(spec, name)
+            }
+            ReferenceOr::Item(s) => s,
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => {
+                for p in o.properties.values() {
+                    visit(spec, &p.clone().unbox(), seen);
+                }
+            }
+            SchemaKind::Type(Type::Array(a)) => {
+                if let Some(items) = &a.items {
+                    visit(spec, &items.clone().unbox(), seen);
+                }
+            }
+            SchemaKind::AllOf { all_of: s }
+            | SchemaKind::OneOf { one_of: s }
+            | SchemaKind::AnyOf { any_of: s } => {
+                for s in s {
+                    visit(spec, s, seen);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut seen = Vec::new();
+    for (_, _, op) in spec.operations() {
+        for response in op.responses.responses.values() {
+            let response = match response {
+                ReferenceOr::Item(r) => r,
+                ReferenceOr::Reference { reference } => {
+                    let name = reference
+                        .strip_prefix("#/components/responses/")
+                        .unwrap_or_else(|| panic!("unsupported response reference {reference}"));
+                    spec.components
+                        .as_ref()
+                        .and_then(|c| c.responses.get(name))
+                        .and_then(|r| r.as_item())
+                        .unwrap_or_else(|| {
+                            panic!("response reference {reference} does not resolve")
+                        })
+                }
+            };
+            for media in response.content.values() {
+                if let Some(schema) = &media.schema {
+                    visit(spec, schema, &mut seen);
+                }
+            }
+        }
+    }
+    let mut open: Vec<String> = seen
+        .into_iter()
+        .filter(|name| enum_values(component(spec, name)).is_some_and(|v| v.len() > 1))
+        .collect();
+    open.sort();
+    open
+}
+
+fn enum_values(schema: &Schema) -> Option<Vec<String>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(t)) if !t.enumeration.is_empty() => Some(
+            t.enumeration
+                .iter()
+                .map(|v| v.clone().expect("enum values are strings"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// One open enum per name: a variant per listed value, `Unknown(String)` for any other (kept as
+/// it came, written back as it came), `#[non_exhaustive]` so that a value the spec adds later is
+/// not a breaking change. In a request only the listed values pass the spec check in `pre`.
+fn open_enums(spec: &OpenAPI, names: &[String]) -> String {
+    let mut s = String::from(GENERATED);
+    for name in names {
+        let schema = component(spec, name);
+        let values = enum_values(schema).expect("an open enum is a string enum");
+        let doc = schema
+            .schema_data
+            .description
+            .as_deref()
+            .unwrap_or(name.as_str())
+            .trim()
+            .replace('\n', " ");
+        let variants: Vec<(String, String)> =
+            values.iter().map(|v| (pascal(v), v.clone())).collect();
+        assert!(
+            variants.iter().all(|(v, _)| v != "Unknown"),
+            "{name}: a listed value named `unknown` would clash with the Unknown variant"
+        );
+        let decl: String = variants
+            .iter()
+            .map(|(v, text)| format!("    /// `{text}`\n    {v},\n"))
+            .collect();
+        let to_str: String = variants
+            .iter()
+            .map(|(v, text)| format!("            Self::{v} => {text:?},\n"))
+            .collect();
+        let from_str: String = variants
+            .iter()
+            .map(|(v, text)| format!("            {text:?} => Self::{v},\n"))
+            .collect();
+        let listed: String = values.iter().map(|v| format!("{v:?}, ")).collect();
+        write!(
+            s,
+            r#"
+/// {doc}
+///
+/// Open to values the spec does not list: CAKE may add one, and it is kept as
+/// [`{name}::Unknown`] with its text, instead of failing the whole response. In a request only
+/// the listed values are sent (anything else is refused before sending, naming the parameter).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum {name} {{
+{decl}    /// A value this version of the spec does not list, exactly as it came.
+    Unknown(::std::string::String),
+}}
+
+impl {name} {{
+    /// The values the spec lists.
+    pub const LISTED: &'static [&'static str] = &[{listed}];
+
+    /// The value as it is on the wire.
+    pub fn as_str(&self) -> &str {{
+        match self {{
+{to_str}            Self::Unknown(text) => text,
+        }}
+    }}
+
+    /// Whether the spec lists this value (false for [`Self::Unknown`]).
+    pub fn is_listed(&self) -> bool {{
+        !matches!(self, Self::Unknown(_))
+    }}
+}}
+
+impl ::std::convert::From<&str> for {name} {{
+    fn from(value: &str) -> Self {{
+        match value {{
+{from_str}            other => Self::Unknown(other.to_string()),
+        }}
+    }}
+}}
+
+impl ::std::convert::From<::std::string::String> for {name} {{
+    fn from(value: ::std::string::String) -> Self {{
+        Self::from(value.as_str())
+    }}
+}}
+
+impl ::std::convert::From<&::std::string::String> for {name} {{
+    fn from(value: &::std::string::String) -> Self {{
+        Self::from(value.as_str())
+    }}
+}}
+
+impl ::std::str::FromStr for {name} {{
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {{
+        Ok(Self::from(value))
+    }}
+}}
+
+impl ::std::fmt::Display for {name} {{
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{
+        f.write_str(self.as_str())
+    }}
+}}
+
+impl ::serde::Serialize for {name} {{
+    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{
+        serializer.serialize_str(self.as_str())
+    }}
+}}
+
+impl<'de> ::serde::Deserialize<'de> for {name} {{
+    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
+        let text = <::std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Self::from(text.as_ref()))
+    }}
+}}
+
+impl ::schemars::JsonSchema for {name} {{
+    fn schema_name() -> ::std::string::String {{
+        {name:?}.to_string()
+    }}
+
+    /// A string: the listed values, or another that a later CAKE may send.
+    fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {{
+        ::schemars::schema::SchemaObject {{
+            instance_type: Some(::schemars::schema::InstanceType::String.into()),
+            extensions: [(
+                "x-cake-open-enum".to_string(),
+                ::serde_json::json!([{listed}]),
+            )]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        }}
+        .into()
+    }}
+}}
+"#
+        )
+        .unwrap();
+    }
+    s
 }
 
 fn pascal(snake: &str) -> String {

@@ -43,6 +43,11 @@ pub mod spec;
 mod generated {
     #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
     include!(concat!(env!("OUT_DIR"), "/client.rs"));
+
+    /// The response enums, open to values the spec does not list (see `build.rs`).
+    pub mod open_enums {
+        include!(concat!(env!("OUT_DIR"), "/open_enums.rs"));
+    }
 }
 
 /// `execute()`, `stream()` and `collect_all()` on each operation's builder, generated from the spec.
@@ -53,7 +58,15 @@ mod operations {
 
 pub use datetime::{CakeDateTime, CakeDateTimeError};
 pub use error::{Error, TransportKind};
-pub use generated::{builder, types, Client, ClientInfo};
+pub use generated::{builder, Client, ClientInfo};
+
+/// The spec's schemas as Rust types, generated at build time: request enums, response bodies and
+/// rows. Enums that responses carry are open (an `Unknown(String)` variant keeps a value the spec
+/// does not list); unknown fields in a response are ignored.
+pub mod types {
+    pub use crate::generated::open_enums::*;
+    pub use crate::generated::types::*;
+}
 pub use money::MoneyParam;
 pub use paginate::{PageOptions, RowStream};
 pub use runtime::{ClientBuilder, RetryPolicy};

@@ -1,31 +1,74 @@
 //! Money on the wire.
 //!
 //! Amounts are `rust_decimal::Decimal` everywhere in the public API. In JSON bodies they are
-//! numbers whose digits are exact in both directions: the workspace enables rust_decimal's
-//! `serde-float` + `serde-arbitrary-precision` (and so serde_json's `arbitrary_precision`), so
-//! `0.667` reads as exactly 0.667 and `18.00` is written as the number `18.00`, never a string and
-//! never through `f64`. Query parameters are text, where that serializer would not fit, so the
-//! money parameters of Record Conversion use [`MoneyParam`], which writes the same digits as text
-//! (`payout=18.00`).
+//! numbers whose digits are exact in both directions, as sent: `0.667` reads as exactly 0.667,
+//! `18.00` keeps its two decimals, and a Decimal is written as the number `18.00`, never a string
+//! and never through `f64`. [`json`] does this through serde_json's `raw_value` (it reads the
+//! number's own text), so that nothing here changes how any other crate in a consumer's build
+//! parses JSON: serde_json's `arbitrary_precision` and rust_decimal's `serde-float` /
+//! `serde-arbitrary-precision` stay off (`cargo xtask ci` checks the SDK's dependency graph).
+//! Query parameters are text, so the money parameters of Record Conversion use [`MoneyParam`],
+//! which writes the same digits as text (`payout=18.00`).
 
 use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Reads money from a JSON number only, keeping its exact digits. rust_decimal's own
-/// `Deserialize` also takes strings; a server that writes money as `"18.00"` breaks the spec and
-/// gets a decode error instead. (`build.rs` puts this on every money field of the generated types.)
-pub fn strict_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-    let number = serde_json::Number::deserialize(deserializer)?;
-    // With `arbitrary_precision` a Number keeps the digits as they were written.
-    let digits = number.as_str();
-    digits
-        .parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(digits))
-        .map_err(|e| {
-            serde::de::Error::custom(format!("money {digits} does not fit a decimal: {e}"))
-        })
+/// Money as an exact JSON number: `#[serde(with = "cake_client::money::json")]` on a `Decimal`
+/// field (`build.rs` puts it on every money field of the generated types).
+///
+/// - Reading takes a JSON number only, keeping its digits (`18.00` stays `18.00`, 28 significant
+///   digits at most); a string such as `"18.00"` is refused, as the spec says money is a number.
+/// - Writing produces the Decimal's digits as a JSON number.
+///
+/// Both go through serde_json's `RawValue`, so they work with serde_json (`from_slice`,
+/// `from_str`, `from_reader`, `from_value`, `to_string`, `to_value`); other serde formats are
+/// not supported for money fields.
+pub mod json {
+    use rust_decimal::Decimal;
+    use serde::{de, ser, Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::value::RawValue;
+
+    /// Writes `value` as a JSON number with exactly its digits.
+    pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+        // A Decimal's Display is plain digits (never an exponent): valid JSON number text.
+        RawValue::from_string(value.to_string())
+            .map_err(ser::Error::custom)?
+            .serialize(serializer)
+    }
+
+    /// Reads a JSON number with its exact digits; anything else is an error naming what came.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        parse_number(raw.get()).map_err(de::Error::custom)
+    }
+
+    /// The exact value of a JSON number's text (`18.00`, `-0.5`, `1e2`, `1.5E-3`).
+    pub(crate) fn parse_number(text: &str) -> Result<Decimal, String> {
+        let text = text.trim();
+        let what = match text.as_bytes().first() {
+            Some(b'-' | b'0'..=b'9') => None,
+            Some(b'"') => Some("a string"),
+            Some(b't' | b'f') => Some("a boolean"),
+            Some(b'n') => Some("null"),
+            Some(b'{') => Some("an object"),
+            Some(b'[') => Some("an array"),
+            _ => Some("nothing"),
+        };
+        if let Some(what) = what {
+            let shown: String = text.chars().take(40).collect();
+            return Err(format!(
+                "invalid type: {what} {shown}, expected money as a JSON number (e.g. 18.00)"
+            ));
+        }
+        let parsed = if text.contains(['e', 'E']) {
+            Decimal::from_scientific(&text.replace("e+", "e").replace("E+", "E"))
+        } else {
+            Decimal::from_str_exact(text)
+        };
+        parsed.map_err(|e| format!("money {text} does not fit an exact decimal: {e}"))
+    }
 }
 
 /// An amount of money sent as a query parameter (`payout`, `revenue` on Record Conversion): the
@@ -90,54 +133,93 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn json_money_reads_exactly_and_writes_a_number() {
-        let d: Decimal = serde_json::from_str("0.667").unwrap();
-        assert_eq!(d, dec!(0.667));
-        assert_eq!(d.to_string(), "0.667");
-        let big: Decimal = serde_json::from_str("12345678901234.5678").unwrap();
-        assert_eq!(big, dec!(12345678901234.5678));
-        assert_eq!(serde_json::to_string(&dec!(18.00)).unwrap(), "18.00");
-        assert_eq!(serde_json::to_string(&dec!(0.667)).unwrap(), "0.667");
-    }
-
-    #[derive(Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
     struct Row {
-        #[serde(deserialize_with = "strict_decimal")]
+        #[serde(with = "json")]
         payout: Decimal,
     }
 
+    fn read(body: &str) -> Result<Decimal, String> {
+        serde_json::from_str::<Row>(body)
+            .map(|r| r.payout)
+            .map_err(|e| e.to_string())
+    }
+
     #[test]
-    fn strict_money_takes_exact_numbers_and_refuses_strings() {
-        let row: Row = serde_json::from_str(r#"{"payout": 12345678901234.5678}"#).unwrap();
-        assert_eq!(row.payout, dec!(12345678901234.5678));
-        let row: Row = serde_json::from_str(r#"{"payout": 1e2}"#).unwrap();
-        assert_eq!(row.payout, dec!(100));
-        let e = serde_json::from_str::<Row>(r#"{"payout": "18.00"}"#)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(e.contains("invalid type: string"), "{e}");
+    fn money_reads_with_the_digits_as_sent() {
+        for (text, want, shown) in [
+            ("0.667", dec!(0.667), "0.667"),
+            ("18.00", dec!(18.00), "18.00"),
+            (
+                "12345678901234.5678",
+                dec!(12345678901234.5678),
+                "12345678901234.5678",
+            ),
+            ("-0.10", dec!(-0.10), "-0.10"),
+            ("7", dec!(7), "7"),
+            ("1e2", dec!(100), "100"),
+            ("1.5E-3", dec!(0.0015), "0.0015"),
+            ("2E+1", dec!(20), "20"),
+        ] {
+            let d = read(&format!(r#"{{"payout": {text}}}"#)).unwrap();
+            assert_eq!(d, want, "{text}");
+            assert_eq!(d.to_string(), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn money_is_written_as_a_number_with_its_digits() {
+        for d in [
+            dec!(18.00),
+            dec!(0.667),
+            dec!(12345678901234.5678),
+            dec!(-0.10),
+            dec!(0),
+        ] {
+            let text = serde_json::to_string(&Row { payout: d }).unwrap();
+            assert_eq!(text, format!(r#"{{"payout":{d}}}"#));
+            assert_eq!(
+                serde_json::from_str::<Row>(&text)
+                    .unwrap()
+                    .payout
+                    .to_string(),
+                d.to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn money_refuses_what_is_not_a_number() {
+        for (body, what) in [
+            (r#"{"payout": "18.00"}"#, "invalid type: a string"),
+            (r#"{"payout": true}"#, "invalid type: a boolean"),
+            (r#"{"payout": null}"#, "invalid type: null"),
+            (r#"{"payout": {}}"#, "invalid type: an object"),
+            (r#"{"payout": 1e400}"#, "does not fit"),
+        ] {
+            let e = read(body).unwrap_err();
+            assert!(e.contains(what), "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn money_survives_a_trip_through_a_json_value() {
+        let v = serde_json::to_value(Row { payout: dec!(18.5) }).unwrap();
+        assert_eq!(serde_json::from_value::<Row>(v).unwrap().payout, dec!(18.5));
+        let from_reader: Row = serde_json::from_reader(&br#"{"payout": 0.30}"#[..]).unwrap();
+        assert_eq!(from_reader.payout.to_string(), "0.30");
     }
 
     #[test]
     fn sums_are_exact() {
-        let parts: Vec<Decimal> = serde_json::from_str("[0.1, 0.2, 0.3]").unwrap();
-        assert_eq!(parts.iter().sum::<Decimal>(), dec!(0.6));
+        let parts: Vec<Row> =
+            serde_json::from_str(r#"[{"payout":0.1},{"payout":0.2},{"payout":0.3}]"#).unwrap();
+        assert_eq!(parts.iter().map(|r| r.payout).sum::<Decimal>(), dec!(0.6));
     }
 
     #[test]
     fn query_money_is_its_digits() {
-        let q = serde_urlencoded_like(&MoneyParam(dec!(18.00)));
-        assert_eq!(q, "18.00");
-    }
-
-    fn serde_urlencoded_like(v: &MoneyParam) -> String {
-        // A Serialize to str: the query serializer writes exactly what `collect_str` produces.
-        serde_json::to_value(v)
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_string()
+        let v = serde_json::to_value(MoneyParam(dec!(18.00))).unwrap();
+        assert_eq!(v.as_str(), Some("18.00"));
     }
 }

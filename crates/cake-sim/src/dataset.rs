@@ -40,16 +40,20 @@
 //!     order_id: A-1                                      # optional
 //! ```
 //!
-//! Money is a number or a string of decimal digits. Write it as a string in YAML to keep its
-//! exact digits: a YAML number goes through a binary float (`18.00` reads as `18`). Amounts
-//! written with fewer than two decimals are held with two (`18` becomes `18.00`), so money looks
-//! the same whichever way it was written. Unknown fields are errors, so a typo is not ignored.
+//! Money is a number or a string of decimal digits, read from its text either way, so its digits
+//! are exact in JSON and YAML alike (`0.10` stays `0.10`, never a binary float). Amounts written
+//! with fewer than two decimals are held with two (`18` becomes `18.00`), so money looks the
+//! same whichever way it was written. Unknown fields are errors, so a typo is not ignored.
+//!
+//! Both formats are read by the YAML parser (JSON is YAML's flow syntax): it hands money over as
+//! the text it was written with, which serde_json gives only through features that would change
+//! JSON parsing for every crate in the build.
 
 use std::{collections::BTreeMap, path::Path};
 
 use cake_client::{types, CakeDateTime};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::store::{
     Advertiser, Affiliate, ClickRecord, ConversionRecord, Country, Offer, SeedError, Store,
@@ -116,6 +120,7 @@ pub struct AffiliatePayoutEntry {
     /// The affiliate.
     pub affiliate_id: u32,
     /// Its payout on this offer.
+    #[serde(deserialize_with = "money_text")]
     pub payout: Decimal,
 }
 
@@ -133,8 +138,10 @@ pub struct OfferEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vertical_id: Option<u32>,
     /// The default payout of a conversion.
+    #[serde(deserialize_with = "money_text")]
     pub payout: Decimal,
     /// The revenue of a conversion.
+    #[serde(deserialize_with = "money_text")]
     pub revenue: Decimal,
     /// Payouts for particular affiliates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -173,10 +180,18 @@ pub struct ConversionEntry {
     /// `YYYY-MM-DD HH:MM:SS`.
     pub conversion_date: CakeDateTime,
     /// The payout; the offer's rule when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_money_text"
+    )]
     pub payout: Option<Decimal>,
     /// The revenue; the offer's rule when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_money_text"
+    )]
     pub revenue: Option<Decimal>,
     /// Its status; approved when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,6 +245,28 @@ impl std::fmt::Display for DatasetError {
 
 impl std::error::Error for DatasetError {}
 
+/// Money from the text it was written with (the YAML parser hands a number over as its text).
+fn money_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let text = text.trim();
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text)
+    } else {
+        Decimal::from_str_exact(text)
+    };
+    parsed.map_err(|_| {
+        serde::de::Error::custom(format!(
+            "expected an amount of money (decimal digits such as 18.00), got {text:?}"
+        ))
+    })
+}
+
+fn optional_money_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    money_text(deserializer).map(Some)
+}
+
 /// Money as the store holds it: at least two decimals.
 fn money(mut amount: Decimal) -> Decimal {
     if amount.scale() < 2 {
@@ -257,13 +294,13 @@ impl Dataset {
         })
     }
 
-    /// Parses dataset text, as YAML or JSON.
+    /// Parses dataset text, as YAML or JSON. Both go through the YAML parser (see the module's
+    /// header); `yaml` only says which the text claims to be, for the error message.
     pub fn from_text(text: &str, yaml: bool) -> Result<Self, String> {
-        if yaml {
-            serde_yaml_ng::from_str(text).map_err(|e| e.to_string())
-        } else {
-            serde_json::from_str(text).map_err(|e| e.to_string())
-        }
+        serde_yaml_ng::from_str(text).map_err(|e| {
+            let format = if yaml { "YAML" } else { "JSON" };
+            format!("{format}: {e}")
+        })
     }
 
     /// Builds a store holding exactly this dataset, or says which entry is wrong.
@@ -424,6 +461,17 @@ conversions:
         let offer = store.offer(3).unwrap();
         assert_eq!(offer.payout, dec!(0.10));
         assert_eq!(offer.revenue, dec!(12345678901234.5678));
+    }
+
+    #[test]
+    fn yaml_money_written_as_a_number_keeps_its_digits_too() {
+        let yaml = "advertisers: [{advertiser_id: 1, advertiser_name: A}]\n\
+                    offers: [{offer_id: 3, offer_name: O, advertiser_id: 1, payout: 0.10, revenue: 12345678901234.5678}]\n";
+        let offer = Dataset::from_text(yaml, true).unwrap();
+        assert_eq!(offer.offers[0].payout.to_string(), "0.10");
+        assert_eq!(offer.offers[0].revenue.to_string(), "12345678901234.5678");
+        let err = Dataset::from_text(&yaml.replace("0.10", "lots"), true).unwrap_err();
+        assert!(err.contains("expected an amount of money"), "{err}");
     }
 
     #[test]

@@ -275,7 +275,7 @@ pub fn demo_dataset() -> Dataset {
                     conversion_date: CakeDateTime::new(click_date.naive() + Duration::minutes(15)),
                     payout: None,
                     revenue: None,
-                    conversion_status: Some(g.status),
+                    conversion_status: Some(g.status.clone()),
                     unique_id: None,
                     order_id: None,
                 });

@@ -162,7 +162,7 @@ impl ConversionRecord {
             revenue: self.revenue,
             unique_id: self.unique_id.clone(),
             conversion_date: self.conversion_date,
-            conversion_status: self.conversion_status,
+            conversion_status: self.conversion_status.clone(),
         }
     }
 
@@ -1293,7 +1293,8 @@ impl Store {
                     && is(query.affiliate_id, c.affiliate_id)
                     && query
                         .conversion_status
-                        .is_none_or(|s| s == c.conversion_status)
+                        .as_ref()
+                        .is_none_or(|s| *s == c.conversion_status)
                     && (query.advertiser_id.is_none()
                         || self
                             .offers
@@ -1349,7 +1350,7 @@ impl Store {
             },
             payout: c.payout,
             revenue: c.revenue,
-            conversion_status: c.conversion_status,
+            conversion_status: c.conversion_status.clone(),
             conversion_date: c.conversion_date,
         }
     }

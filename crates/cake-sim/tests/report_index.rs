@@ -141,7 +141,7 @@ fn build(ops: &[Op]) -> Store {
                 revenue,
             } if !clicks.is_empty() => {
                 use types::ConversionStatus as S;
-                let status = [S::Approved, S::Pending, S::Rejected, S::Reversed][*status as usize];
+                let status = S::from(S::LISTED[*status as usize]);
                 store
                     .add_conversion(ConversionRecord {
                         conversion_id: next_id,

@@ -102,9 +102,9 @@ fn compare(
     let sformat = s.get("format").and_then(Value::as_str).unwrap_or("");
     match (sty, sformat, dty) {
         // schemars 0.8 describes `rust_decimal::Decimal` as a string with a digits pattern,
-        // because that crate's default serde form is a string. This workspace turns on
-        // rust_decimal's `serde-float` + `serde-arbitrary-precision`, so on the wire a Decimal
-        // is a JSON number with exact digits: the spec's `number`/`decimal`. The wire form
+        // because that crate's default serde form is a string. The SDK puts
+        // cake_client::money::json on every money field, so on the wire a Decimal is a JSON
+        // number with exact digits: the spec's `number`/`decimal`. The wire form
         // itself is checked by the response contract (schema validation of re-encoded bodies).
         ("number", "decimal", "string") if d.get("pattern").is_some() => {}
         (s_ty, _, d_ty) if s_ty == d_ty => {}
@@ -120,11 +120,14 @@ fn compare(
             d.get("format")
         ));
     }
-    if s.get("enum").is_some() && names(s.get("enum")) != names(d.get("enum")) {
+    // A response enum is open in the SDK (it keeps a value the spec does not list): its schema
+    // is a plain string that carries the listed values under `x-cake-open-enum`.
+    let declared_values = d.get("enum").or_else(|| d.get("x-cake-open-enum"));
+    if s.get("enum").is_some() && names(s.get("enum")) != names(declared_values) {
         problems.push(format!(
             "{at}: enum {:?} in the spec, {:?} in the SDK",
             names(s.get("enum")),
-            names(d.get("enum"))
+            names(declared_values)
         ));
     }
     if sty == "object" {
