@@ -535,8 +535,19 @@ impl<'a> builder::{builder}<'a> {{
     ///
     /// The request is checked against the spec before anything is sent.
     pub async fn execute(self) -> Result<types::{response_type}, crate::Error> {{
-        let client = self.client;
-        crate::error::finish(client, {id:?}, self.send().await).await
+        self.with_options(crate::CallOptions::default()).execute().await
+    }}
+
+    /// [`Self::execute`], with the answer's status, headers and number of attempts beside the
+    /// decoded body.
+    pub async fn execute_with_response(self) -> Result<crate::Response<types::{response_type}>, crate::Error> {{
+        self.with_options(crate::CallOptions::default()).execute_with_response().await
+    }}
+
+    /// This request with settings of its own (timeout, retry policy) that override the
+    /// client's; then `execute()` or `execute_with_response()` (or, on a list, `stream()`).
+    pub fn with_options(self, options: crate::CallOptions) -> crate::call::WithOptions<Self> {{
+        crate::call::WithOptions {{ builder: self, options }}
     }}
 
     /// Sets a parameter by its spec name from its query text (`"row_limit"`, `"50"`), for
@@ -548,6 +559,29 @@ impl<'a> builder::{builder}<'a> {{
         Ok(match name {{
 {arms}            _ => unreachable!("check_param accepts only the spec's parameters"),
         }})
+    }}
+}}
+
+impl<'a> crate::call::WithOptions<builder::{builder}<'a>> {{
+    /// Sends the {summary} request with these options and returns its decoded body.
+    pub async fn execute(self) -> Result<types::{response_type}, crate::Error> {{
+        self.send().await.0.map(progenitor_client::ResponseValue::into_inner)
+    }}
+
+    /// Sends the {summary} request with these options and returns its decoded body with the
+    /// answer's status, headers and number of attempts.
+    pub async fn execute_with_response(self) -> Result<crate::Response<types::{response_type}>, crate::Error> {{
+        let (result, call) = self.send().await;
+        result.map(|value| crate::call::response(value, &call))
+    }}
+
+    async fn send(self) -> (Result<progenitor_client::ResponseValue<types::{response_type}>, crate::Error>, std::sync::Arc<crate::call::CallState>) {{
+        let builder = self.builder;
+        crate::call::run(self.options, async move {{
+            let client = builder.client;
+            crate::error::finish(client, {id:?}, builder.send().await).await
+        }})
+        .await
     }}
 }}
 "#,
@@ -589,13 +623,31 @@ impl<'a> crate::paginate::ListRequest<'a> for builder::{builder}<'a> {{
         self.start_at_row(start_at_row).row_limit(row_limit)
     }}
 
-    fn fetch(self) -> crate::paginate::PageFuture<'a, Self::Row> {{
+    fn fetch(self, options: crate::CallOptions) -> crate::paginate::PageFuture<'a, Self::Row> {{
         Box::pin(async move {{
-            let body = self.execute().await?;
+            let body = self.with_options(options).execute().await?;
             let total_rows = {total};
             let rows: Vec<types::{row_type}> = {rows_expr};
             Ok(crate::paginate::Page {{ rows, total_rows }})
         }})
+    }}
+}}
+
+impl<'a> crate::call::WithOptions<builder::{builder}<'a>> {{
+    /// Every matching row of the {summary}, page after page, each page sent with these options.
+    pub fn stream(self) -> crate::paginate::RowStream<'a, types::{row_type}> {{
+        crate::paginate::RowStream::with_call(self.builder, crate::paginate::PageOptions::default(), self.options)
+    }}
+
+    /// [`Self::stream`] with a page size and prefetch of your choosing.
+    pub fn stream_with(self, paging: crate::paginate::PageOptions) -> crate::paginate::RowStream<'a, types::{row_type}> {{
+        crate::paginate::RowStream::with_call(self.builder, paging, self.options)
+    }}
+
+    /// Every matching row of the {summary}, collected (all pages), each page sent with these
+    /// options.
+    pub async fn collect_all(self) -> Result<Vec<types::{row_type}>, crate::Error> {{
+        self.stream().try_collect_all().await
     }}
 }}
 

@@ -316,7 +316,27 @@ pub fn response_problems(
             documented.status
         ));
     }
-    match (&dispatched.result, documented.status.is_success()) {
+    // A call that creates data, sent without its idempotency key, reports a 5xx or an unreadable
+    // success as `OutcomeUnknown` around the error itself; the checks below hold that error.
+    let result = match &dispatched.result {
+        Err(Error::OutcomeUnknown { cause, .. }) => {
+            if !op.creates_data {
+                problems.push(format!(
+                    "{} creates no data, yet its error says it may have: {cause}",
+                    op.id
+                ));
+            }
+            if !(answer.status >= 500 || (200..300).contains(&answer.status)) {
+                problems.push(format!(
+                    "status {} leaves no doubt about the outcome, yet the error says it may have created data",
+                    answer.status
+                ));
+            }
+            Err(cause.as_ref())
+        }
+        other => other.as_ref(),
+    };
+    match (result, documented.status.is_success()) {
         (Ok(decoded), true) => {
             if let Some(d) = first_difference(&served, decoded) {
                 problems.push(format!(

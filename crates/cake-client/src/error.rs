@@ -73,6 +73,26 @@ pub enum Error {
         /// The body's first KiB, api_key redacted.
         body: String,
     },
+    /// A call that creates data (Record Conversion) was sent without its idempotency key
+    /// (`unique_id`) and failed after it may have reached CAKE: the connection dropped or timed
+    /// out after sending, a 5xx came back, or a 200 could not be read. CAKE may have recorded
+    /// it. It was not sent again, and sending it again as it is could record it twice: check
+    /// first (Get Conversions), and give such calls a `unique_id`, which makes a repeat safe.
+    #[error(
+        "{operation} may have been recorded by CAKE although this call failed: {cause}. \
+         It was sent once and not repeated. Do not send it again as it is: check first whether \
+         it was recorded (Get Conversions for its date, offer and affiliate){}",
+        repeat_hint(*idempotency_key)
+    )]
+    OutcomeUnknown {
+        /// The operation, as the spec names it (`Record Conversion`).
+        operation: &'static str,
+        /// The parameter that makes a repeat safe (`unique_id`), when the spec names one.
+        idempotency_key: Option<&'static str>,
+        /// What went wrong.
+        #[source]
+        cause: Box<Error>,
+    },
     /// A request the spec forbids, caught before anything was sent.
     #[error("invalid request, not sent: {}{message}", parameter.as_deref().map(|p| format!("{p}: ")).unwrap_or_default())]
     InvalidRequest {
@@ -105,15 +125,22 @@ impl std::fmt::Display for TransportKind {
 }
 
 impl Error {
-    /// Whether the same request may succeed if sent again: transport failures, 429 and 5xx.
-    /// (Whether it is *safe* to send again is another matter: see
-    /// [`crate::runtime::RetryPolicy`] on Record Conversion.)
+    /// Whether the same request may be sent again and succeed: transport failures, 429 and 5xx,
+    /// but never [`Error::OutcomeUnknown`] (a repeat could record the same conversion twice).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
             Error::Api { status, .. } | Error::Http { status, .. } => is_retryable_status(*status),
-            Error::Decode { .. } | Error::InvalidRequest { .. } => false,
+            Error::OutcomeUnknown { .. } | Error::Decode { .. } | Error::InvalidRequest { .. } => {
+                false
+            }
         }
+    }
+
+    /// Whether the failed call may nonetheless have created data ([`Error::OutcomeUnknown`]):
+    /// check before sending it again.
+    pub fn may_have_created_data(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     /// The HTTP status, when there was a response.
@@ -123,6 +150,7 @@ impl Error {
             | Error::Http { status, .. }
             | Error::Decode { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
+            Error::OutcomeUnknown { cause, .. } => cause.status(),
             Error::InvalidRequest { .. } => None,
         }
     }
@@ -197,10 +225,44 @@ pub(crate) async fn finish<T, E: ErrorBody>(
     client: &Client,
     operation_id: &str,
     result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
-) -> Result<T, Error> {
+) -> Result<ResponseValue<T>, Error> {
     match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(convert(client, operation_id, e).await),
+        Ok(value) => Ok(value),
+        Err(e) => Err(outcome_unknown(
+            operation_id,
+            convert(client, operation_id, e).await,
+        )),
+    }
+}
+
+/// `error` itself, or [`Error::OutcomeUnknown`] around it when the call creates data, was sent
+/// without its idempotency key (the exec hook marks that), and failed in a way that leaves open
+/// whether CAKE acted on it: anything but a refused connection, a rate limit, a 4xx or a request
+/// refused before sending.
+fn outcome_unknown(operation_id: &str, error: Error) -> Error {
+    let unrepeatable = crate::call::with_current(|c| c.is_unrepeatable()).unwrap_or(false);
+    let unknown = match &error {
+        Error::Transport { source, .. } => !source.is_connect(),
+        Error::Api { status, .. } | Error::Http { status, .. } => status.is_server_error(),
+        Error::Decode { status, .. } => status.is_success(),
+        Error::OutcomeUnknown { .. } | Error::InvalidRequest { .. } => false,
+    };
+    match crate::spec::operation(operation_id) {
+        Some(op) if unrepeatable && unknown => Error::OutcomeUnknown {
+            operation: op.summary,
+            idempotency_key: op.idempotency_key,
+            cause: Box::new(error),
+        },
+        _ => error,
+    }
+}
+
+fn repeat_hint(idempotency_key: Option<&str>) -> String {
+    match idempotency_key {
+        Some(key) => {
+            format!("; a `{key}` on the call makes a repeat safe, since CAKE acts once per `{key}`")
+        }
+        None => String::new(),
     }
 }
 

@@ -32,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod call;
 pub mod datetime;
 pub mod error;
 pub mod money;
@@ -56,6 +57,7 @@ mod operations {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
 
+pub use call::{CallOptions, Response};
 pub use datetime::{CakeDateTime, CakeDateTimeError};
 pub use error::{Error, TransportKind};
 pub use generated::{builder, Client, ClientInfo};

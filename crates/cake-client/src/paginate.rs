@@ -16,7 +16,7 @@ use std::{
 
 use futures_core::Stream;
 
-use crate::{spec, Error};
+use crate::{call::CallOptions, spec, Error};
 
 type MakePage<'a, R> = Box<dyn Fn(u32, u32) -> PageFuture<'a, R> + Send + 'a>;
 
@@ -41,8 +41,8 @@ pub trait ListRequest<'a>: Clone + Send + 'a {
     const OPERATION_ID: &'static str;
     /// The same request for the page at `start_at_row` of `row_limit` rows.
     fn with_page(self, start_at_row: u32, row_limit: u32) -> Self;
-    /// Sends it and returns the page.
-    fn fetch(self) -> PageFuture<'a, Self::Row>;
+    /// Sends it with `options` and returns the page.
+    fn fetch(self, options: CallOptions) -> PageFuture<'a, Self::Row>;
 }
 
 /// How a [`RowStream`] pages.
@@ -102,6 +102,15 @@ enum State {
 impl<'a, R: Send + 'a> RowStream<'a, R> {
     /// Streams the rows of `request`'s operation.
     pub fn new<Q: ListRequest<'a, Row = R>>(request: Q, options: PageOptions) -> Self {
+        Self::with_call(request, options, CallOptions::default())
+    }
+
+    /// Streams the rows of `request`'s operation, each page sent with `call`'s settings.
+    pub fn with_call<Q: ListRequest<'a, Row = R>>(
+        request: Q,
+        options: PageOptions,
+        call: CallOptions,
+    ) -> Self {
         let paging = spec::operation(Q::OPERATION_ID).and_then(|op| op.paging());
         let (first_row, max) = match paging {
             Some(p) => (p.first_row, p.max_page_size),
@@ -122,8 +131,9 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
                 ),
             ));
         }
-        let make_page: MakePage<'a, R> =
-            Box::new(move |start, limit| request.clone().with_page(start, limit).fetch());
+        let make_page: MakePage<'a, R> = Box::new(move |start, limit| {
+            request.clone().with_page(start, limit).fetch(call.clone())
+        });
         let mut stream = Self::empty(Some(make_page), page_size, options.prefetch, first_row);
         stream.start_next();
         stream

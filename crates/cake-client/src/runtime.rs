@@ -19,6 +19,7 @@ use reqwest::header::{HeaderValue, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument;
 
 use crate::{
+    call,
     error::{is_retryable_status, SYNTHESIZED_HEADER},
     secret::{redact_url, ApiKey, API_KEY_PARAM},
     spec, Client, Error,
@@ -246,7 +247,7 @@ impl ClientHooks<ClientState> for Client {
             .query_pairs_mut()
             .append_pair(API_KEY_PARAM, state.api_key.expose());
         if request.timeout().is_none() {
-            *request.timeout_mut() = Some(state.timeout);
+            *request.timeout_mut() = Some(call::timeout(self));
         }
         if let Some(ua) = &state.user_agent {
             request.headers_mut().insert(USER_AGENT, ua.clone());
@@ -306,8 +307,11 @@ impl Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let span = tracing::Span::current();
-        let policy = &self.inner().retry;
+        let policy = &call::retry_policy(self);
         let repeatable = may_repeat(&request, info.operation_id);
+        if !repeatable {
+            call::with_current(|c| c.mark_unrepeatable());
+        }
         let max_attempts = if repeatable {
             policy.max_attempts.max(1)
         } else {
@@ -319,6 +323,7 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
+            call::with_current(|c| c.record_attempt(attempt));
             // A GET has no body, so a copy can always be made; the last attempt sends the
             // original, and copying is skipped when there is no attempt after this one.
             let copy = if attempt >= max_attempts {

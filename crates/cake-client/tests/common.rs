@@ -46,6 +46,8 @@ pub enum Reply {
     /// Read the request, then close the connection without a word (as a crash after the work
     /// was done would).
     Drop,
+    /// Wait, then do the other reply (a slow server).
+    After(std::time::Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -107,7 +109,15 @@ impl ScriptedServer {
                     .cloned()
                     .expect("a non-empty script");
                 n += 1;
+                let reply = match reply {
+                    Reply::After(wait, reply) => {
+                        tokio::time::sleep(wait).await;
+                        *reply
+                    }
+                    other => other,
+                };
                 match reply {
+                    Reply::After(..) => unreachable!("one wait per reply"),
                     Reply::Drop => drop(socket),
                     Reply::Respond {
                         status,

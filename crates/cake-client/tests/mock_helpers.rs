@@ -66,10 +66,12 @@ async fn a_typed_failure_comes_back_as_the_api_error() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
+    // With a `unique_id`: without one, a 5xx to Record Conversion is `Error::OutcomeUnknown`.
     let e = client
         .record_conversion()
         .click_id("nope")
         .offer_id(1u32)
+        .unique_id("ORD-1")
         .execute()
         .await
         .unwrap_err();

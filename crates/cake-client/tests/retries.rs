@@ -162,7 +162,24 @@ async fn record_conversion_without_unique_id_is_sent_exactly_once_when_the_conne
         .execute()
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+    // The error says honestly that it may have been recorded, and is not to be retried.
+    assert!(
+        matches!(&e, Error::OutcomeUnknown { cause, .. } if matches!(**cause, Error::Transport { .. })),
+        "{e:?}"
+    );
+    assert!(e.may_have_created_data() && !e.is_retryable(), "{e:?}");
+    let text = e.to_string();
+    for needed in [
+        "Record Conversion may have been recorded",
+        "Get Conversions",
+        "`unique_id`",
+    ] {
+        assert!(text.contains(needed), "{needed:?} missing from: {text}");
+    }
+    assert!(
+        !text.contains(KEY) && !format!("{e:?}").contains(KEY),
+        "{text}"
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(
         server.hits(),
@@ -186,6 +203,10 @@ async fn record_conversion_without_unique_id_is_not_retried_on_5xx_either() {
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
+    assert!(
+        e.may_have_created_data(),
+        "a 5xx leaves the outcome open: {e:?}"
+    );
     assert_eq!(server.hits(), 1);
 }
 
@@ -208,4 +229,83 @@ async fn record_conversion_with_unique_id_is_retried_to_success() {
         "{targets:?}"
     );
     assert_eq!(targets[0], targets[1], "the retry is the same request");
+}
+
+#[tokio::test]
+async fn record_conversion_that_never_connected_is_a_plain_transport_error() {
+    // A port nobody listens on: the request never left, so nothing can have been recorded.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let e = Client::builder(base_url, KEY)
+        .retry(fast_retries(3))
+        .build()
+        .unwrap()
+        .record_conversion()
+        .click_id("a1b2")
+        .offer_id(12345u32)
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Transport {
+                kind: cake_client::TransportKind::Connect,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(!e.may_have_created_data());
+}
+
+#[tokio::test]
+async fn record_conversion_that_timed_out_after_sending_may_have_been_recorded() {
+    let server = ScriptedServer::start(vec![Reply::After(
+        Duration::from_millis(600),
+        Box::new(Reply::json(200, recorded())),
+    )])
+    .await;
+    let e = client(&server, fast_retries(5))
+        .record_conversion()
+        .click_id("a1b2")
+        .offer_id(12345u32)
+        .with_options(cake_client::CallOptions::new().timeout(Duration::from_millis(100)))
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::OutcomeUnknown { cause, .. }
+            if matches!(**cause, Error::Transport { kind: cake_client::TransportKind::Timeout, .. })),
+        "{e:?}"
+    );
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn record_conversion_whose_200_cannot_be_read_may_have_been_recorded() {
+    let server =
+        ScriptedServer::start(vec![Reply::json(200, json!({"request_status": "Success"}))]).await;
+    let e = client(&server, fast_retries(5))
+        .record_conversion()
+        .click_id("a1b2")
+        .offer_id(12345u32)
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::OutcomeUnknown { cause, .. } if matches!(**cause, Error::Decode { .. })),
+        "{e:?}"
+    );
+    // With a unique_id the same failure is what it is: repeating the call is safe.
+    let e = client(&server, fast_retries(1))
+        .record_conversion()
+        .click_id("a1b2")
+        .offer_id(12345u32)
+        .unique_id("ORD-1")
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
 }

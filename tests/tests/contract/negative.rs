@@ -77,6 +77,13 @@ fn bodies_that_break_the_schema_give_a_decode_error_never_a_panic() {
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             match &x.dispatched.result {
                 Err(Error::Decode { .. }) => Ok(()),
+                // An unreadable 200 to a call that creates data, sent without its idempotency
+                // key: the decode error, said with the doubt it leaves.
+                Err(Error::OutcomeUnknown { cause, .. })
+                    if op.creates_data && matches!(**cause, Error::Decode { .. }) =>
+                {
+                    Ok(())
+                }
                 other => Err(TestCaseError::fail(report(
                     op,
                     &[format!(
