@@ -260,3 +260,29 @@ async fn a_redirect_to_another_origin_is_not_followed_so_the_key_stays_home() {
     assert_eq!(e.status().map(|s| s.as_u16()), Some(302), "{e:?}");
     stolen.assert_calls_async(0).await;
 }
+
+#[tokio::test]
+async fn a_one_letter_key_is_hidden_without_garbling_the_message() {
+    let server = MockServer::start_async().await;
+    // A server that echoes the key back, in a body that breaks the spec.
+    server
+        .mock_async(|_, then| {
+            then.status(200).json_body(
+                json!({"request_status": "Okay", "echo": "your key is k", "response": 1}),
+            );
+        })
+        .await;
+    let c = Client::builder(server.base_url(), "k")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let e = offer_report(&c).await.unwrap_err();
+    let text = format!("{e}\n{e:?}");
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+    assert!(text.contains("unknown variant `Okay`"), "garbled: {text}");
+    assert!(
+        text.contains("your key is ***"),
+        "the echoed key shows: {text}"
+    );
+    assert!(!text.contains(" k\""), "{text}");
+}

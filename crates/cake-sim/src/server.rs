@@ -206,13 +206,14 @@ impl Simulator {
     }
 
     fn answer(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
+        use cake_client::spec::API_KEY_PARAM;
         if let Some(injected) = lock(&self.shared.injected).pop_front() {
             return injected_failure(injected);
         }
         let mut api_keys = Vec::new();
         let mut params: Vec<(String, String)> = Vec::new();
         for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
-            if name == "api_key" {
+            if name == API_KEY_PARAM {
                 api_keys.push(value);
             } else {
                 params.push((name.into_owned(), value.into_owned()));
@@ -223,8 +224,10 @@ impl Simulator {
         if !authorized {
             return failure(
                 StatusCode::UNAUTHORIZED,
-                "api_key: missing or not valid; send the api_key this simulator was started with",
-                Some("api_key"),
+                &format!(
+                    "{API_KEY_PARAM}: missing or not valid; send the {API_KEY_PARAM} this simulator was started with"
+                ),
+                Some(API_KEY_PARAM),
             );
         }
         if let Err(e) = op.validate(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
