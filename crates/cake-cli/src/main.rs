@@ -28,10 +28,12 @@ Exit codes:
   3  CAKE said no: a Failure answer such as a wrong api_key (401), an invalid parameter (400),
      an unknown click (404) or a click of another offer (409)
   4  CAKE could not be reached or failed: connection, timeout, 429 or 5xx, or an answer that
-     does not match the spec
+     does not match the spec; for record-conversion without --unique-id, the error then says
+     whether the conversion may have been recorded (check with `cake conversions` first)
 
 Without --base-url or CAKE_BASE_URL, commands run against the embedded CAKE simulator with its
-demo data (said on stderr). Example: cake report offers --start-date 2026-01-01 --end-date 2026-01-31";
+demo data (said on stderr). --verbose (or RUST_LOG) logs each request on stderr, api_key hidden.
+Example: cake report offers --start-date 2026-01-01 --end-date 2026-01-31";
 
 // The flags every command takes. The operations' own flags are not here: they are built from
 // the spec at run time (`operation_command`). Shown after them in a subcommand's help.
@@ -51,6 +53,10 @@ struct GlobalArgs {
     /// Fetch every page (progress on stderr when it is a terminal); --row-limit sets the page size.
     #[arg(long, global = true)]
     all: bool,
+    /// Log each request on stderr: operation, URL (api_key shown as ***), attempt, status and
+    /// time. RUST_LOG (e.g. RUST_LOG=cake_client=trace), when set, chooses what is logged instead.
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -377,11 +383,40 @@ fn not_found_hint(parameter: &str) -> String {
     }
 }
 
+/// The hint for a conversion whose fate is unknown: how to check before sending it again, and the
+/// flag that makes a repeat safe.
+fn outcome_unknown_hint(idempotency_key: Option<&str>) -> String {
+    // The operation that lists what Record Conversion creates.
+    let check = OPERATION_COMMANDS
+        .iter()
+        .find(|c| c.operation_id == "get_conversions")
+        .map(|c| c.words.join(" "))
+        .unwrap_or_default();
+    let mut hint = format!(
+        "the conversion may have been recorded: before sending it again, look for it with \
+         `cake {check} --start-date DAY --end-date DAY --offer-id ID`"
+    );
+    if let Some(key) = idempotency_key {
+        hint.push_str(&format!(
+            "; send conversions with {} so that a repeat is safe",
+            flag(key)
+        ));
+    }
+    hint
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let parameter = e.parameter().map(str::to_string);
         let status = e.status().map(|s| s.as_u16());
         let (code, hint) = match (&e, status, parameter.as_deref()) {
+            (
+                Error::OutcomeUnknown {
+                    idempotency_key, ..
+                },
+                _,
+                _,
+            ) => (4, Some(outcome_unknown_hint(*idempotency_key))),
             (Error::InvalidRequest { .. }, _, Some(p)) => (2, Some(format!("check {}", flag(p)))),
             (Error::InvalidRequest { .. }, _, None) => (2, None),
             (_, Some(401), _) => (
@@ -412,8 +447,28 @@ impl From<Error> for Failure {
     }
 }
 
+/// `--verbose` or `RUST_LOG`: the SDK's tracing (one span per request, an event per attempt) on
+/// stderr. The SDK logs URLs with the api_key redacted, so nothing here can show it.
+fn init_logging(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
+        _ if verbose => EnvFilter::new("cake_client=debug"),
+        _ => return,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .init();
+}
+
 fn main() -> ExitCode {
     let parsed = parse();
+    if let Ok((global, _)) = &parsed {
+        init_logging(global.verbose);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -587,3 +587,139 @@ fn a_boolean_parameter_is_a_flag_that_sends_true() {
         .assert()
         .code(2);
 }
+
+#[tokio::test]
+async fn verbose_logs_each_request_on_stderr_without_the_key() {
+    let secret = "VERBOSE-SECRET-k3y";
+    let sim = cake_sim::Simulator::demo(secret)
+        .serve("127.0.0.1:0")
+        .await
+        .unwrap();
+    let base_url = sim.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        cake()
+            .args(["--base-url", &base_url, "--api-key", secret, "--verbose"])
+            .args(["report", "offers", "--format", "csv"])
+            .args(JAN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for shown in [
+        "operation_id=\"get_offer_report\"",
+        "/api/2/report/offer.json?",
+        "api_key=***",
+        "attempt=1",
+        "status=200",
+        "duration_ms=",
+    ] {
+        assert!(stderr.contains(shown), "{shown:?} missing from: {stderr}");
+    }
+    assert!(!stderr.contains(secret), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("offer_id,"),
+        "logs stay off stdout: {stdout}"
+    );
+    assert!(!stdout.contains(secret));
+}
+
+#[test]
+fn without_verbose_or_rust_log_nothing_is_logged() {
+    let output = cake()
+        .env_remove("RUST_LOG")
+        .args(["report", "offers"])
+        .args(JAN)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("cake.request"), "{stderr}");
+}
+
+#[test]
+fn a_conversion_dropped_after_sending_says_it_may_be_recorded_and_how_to_check() {
+    use std::io::Read;
+    // A server that reads the request (as if it recorded it) and drops the connection.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let mut hits = 0;
+        listener.set_nonblocking(false).unwrap();
+        if let Ok((mut socket, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf);
+            hits += 1;
+        }
+        hits
+    });
+    let output = cake()
+        .args(["--base-url", &base_url, "--api-key", "SECRET-dropped-k3y"])
+        .args([
+            "record-conversion",
+            "--click-id",
+            "c1",
+            "--offer-id",
+            "12345",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(server.join().unwrap(), 1, "sent exactly once");
+    assert_eq!(output.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for said in [
+        "may have been recorded",
+        "hint: the conversion may have been recorded",
+        "cake conversions --start-date",
+        "--unique-id",
+    ] {
+        assert!(stderr.contains(said), "{said:?} missing from: {stderr}");
+    }
+    assert!(!stderr.contains("check --base-url"), "{stderr}");
+    assert!(!stderr.contains("SECRET-dropped-k3y"), "{stderr}");
+}
+
+#[test]
+fn a_status_the_spec_does_not_list_is_printed_as_it_came() {
+    let dir = std::env::temp_dir().join(format!("cake-cli-open-enum-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("data.yaml");
+    std::fs::write(
+        &data,
+        r#"
+advertisers: [{advertiser_id: 1, advertiser_name: Adv One}]
+affiliates: [{affiliate_id: 2, affiliate_name: Aff Two}]
+offers: [{offer_id: 3, offer_name: Offer Three, advertiser_id: 1, payout: 1.25, revenue: 2.50}]
+clicks:
+  - {click_id: c1, click_date: "2026-05-01 10:00:00", offer_id: 3, affiliate_id: 2, ip_address: 10.0.0.1, country: US}
+conversions:
+  - {conversion_id: 10, click_id: c1, conversion_date: "2026-05-01 11:00:00", conversion_status: ignored}
+"#,
+    )
+    .unwrap();
+    let (mut child, url) = spawn_serve(&["--data", data.to_str().unwrap()]);
+    let run = |format: &str| {
+        cake()
+            .args(["--base-url", &url, "--api-key", cake_sim::DEMO_API_KEY])
+            .args(["conversions", "--format", format])
+            .args(["--start-date", "2026-05-01", "--end-date", "2026-05-31"])
+            .output()
+            .unwrap()
+    };
+    let (csv, json) = (run("csv"), run("json"));
+    child.kill().unwrap();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .is_some_and(|row| row.ends_with(",ignored")),
+        "{csv}"
+    );
+    let rows: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows[0]["conversion_status"], "ignored", "{rows}");
+}
