@@ -2,8 +2,16 @@
 //! run the same for everyone. `Makefile.toml` only calls into these.
 //!
 //! - `spec [FILE]`: checks spec/cake.yaml beyond parsing (see `spec_check`).
+//! - `spec-diff [--base GIT_REF]`: lists how spec/cake.yaml differs from its version at GIT_REF
+//!   (default `HEAD`: what the working tree changes), each change breaking or compatible for a
+//!   user of the SDK (`spec_diff`); fails on a breaking change unless cake-client's version was
+//!   bumped for it (major; minor while at 0.x) and CHANGELOG.md's section for that version names
+//!   the change's place.
 //! - `codegen`: builds cake-client and copies the code generated into OUT_DIR to
 //!   `target/codegen/` for reading.
+//! - `api [--check]`: writes cake-client's public API, one item a line, to
+//!   `crates/cake-client/public-api.txt` (see `public_api`); `--check` fails when that file is
+//!   stale, with the command to run, so that a spec edit's effect on consumers is in its diff.
 //! - `contract [ARGS]`: runs the contract suite (`cargo test -p cake-contract-tests`).
 //! - `deps`: holds that nothing in cake-client's normal dependency graph (default features, and
 //!   all features) turns on a serde_json or rust_decimal feature that changes how a consumer's
@@ -11,14 +19,17 @@
 //! - `consumer`: runs the tests of `consumer/`, a crate outside this workspace (so outside its
 //!   feature unification) that depends on cake-client as another team's service does.
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
-//!   the spec check, clippy, `deps`, `cargo package -p cake-client` (the SDK builds outside the
+//!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, `cargo package -p cake-client` (the SDK builds outside the
 //!   workspace), `consumer`, then README's test command, `cargo test --workspace --all-features`
 //!   (skipped with `--no-test`, which `.ci/run` uses before calling that command itself).
 
+mod public_api;
 mod serde_features;
 mod spec_check;
+mod spec_diff;
 
 use std::{
+    collections::BTreeSet,
     env,
     path::{Path, PathBuf},
     process::{Command, ExitCode},
@@ -36,11 +47,24 @@ fn main() -> ExitCode {
             ]
             .concat(),
         ),
+        Some("spec-diff") => match args.get(1).map(String::as_str) {
+            None => spec_diff("HEAD"),
+            Some("--base") => match args.get(2) {
+                Some(base) => spec_diff(base),
+                None => Err("--base needs a git ref, e.g. --base HEAD~1".into()),
+            },
+            Some(other) => Err(format!("spec-diff takes `--base GIT_REF`, not {other:?}")),
+        },
+        Some("api") => match args.get(1).map(String::as_str) {
+            None => api(false),
+            Some("--check") => api(true),
+            Some(other) => Err(format!("api takes `--check` or nothing, not {other:?}")),
+        },
         Some("deps") => deps(),
         Some("consumer") => consumer(),
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | codegen | contract [CARGO TEST ARGS] | deps | consumer | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -97,9 +121,16 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     }
 }
 
-fn codegen() -> Result<(), String> {
+/// The `OUT_DIR` of cake-client's build script after a build with `features`.
+fn generated_dir(features: &[&str]) -> Result<PathBuf, String> {
     let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "-p", "cake-client", "--message-format=json"])
+        .args(
+            [
+                &["build", "-p", "cake-client", "--message-format=json"][..],
+                features,
+            ]
+            .concat(),
+        )
         .current_dir(root())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -109,7 +140,7 @@ fn codegen() -> Result<(), String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let out_dir = String::from_utf8_lossy(&output.stdout)
+    String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|m| m["reason"] == "build-script-executed")
@@ -120,7 +151,11 @@ fn codegen() -> Result<(), String> {
         })
         .filter_map(|m| m["out_dir"].as_str().map(PathBuf::from))
         .next_back()
-        .ok_or("cargo did not report cake-client's build script output")?;
+        .ok_or_else(|| "cargo did not report cake-client's build script output".to_string())
+}
+
+fn codegen() -> Result<(), String> {
+    let out_dir = generated_dir(&[])?;
     let dest = root().join("target/codegen");
     std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
     for name in [
@@ -134,6 +169,151 @@ fn codegen() -> Result<(), String> {
             .map_err(|e| format!("copy {name}: {e}"))?;
         println!("{}", dest.join(name).display());
     }
+    Ok(())
+}
+
+fn git(args: &[&str]) -> Result<String, String> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+/// `[workspace.package] version` of a root Cargo.toml (cake-client's version).
+fn workspace_version(manifest: &str) -> Option<(u64, u64, u64)> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[workspace.package]";
+        } else if in_package {
+            if let Some(v) = line.strip_prefix("version") {
+                let v = v.trim_start().strip_prefix('=')?.trim().trim_matches('"');
+                let mut parts = v.split('.').map(|p| p.parse::<u64>().ok());
+                return Some((parts.next()??, parts.next()??, parts.next()??));
+            }
+        }
+    }
+    None
+}
+
+/// Whether `new` is a version that may carry breaking changes after `old` (semver: a new major;
+/// while at 0.x, a new minor).
+fn bumped_for_breaking(old: (u64, u64, u64), new: (u64, u64, u64)) -> bool {
+    if old.0 == 0 {
+        new.0 > 0 || new.1 > old.1
+    } else {
+        new.0 > old.0
+    }
+}
+
+/// The text of CHANGELOG.md's section for `version` (from its `## ` heading to the next).
+fn changelog_section(changelog: &str, version: &str) -> Option<String> {
+    let mut section: Option<String> = None;
+    for line in changelog.lines() {
+        if line.starts_with("## ") {
+            if section.is_some() {
+                break;
+            }
+            let heading = line.trim_start_matches('#').trim().trim_start_matches('[');
+            if heading.starts_with(version)
+                && !heading[version.len()..].starts_with(|c: char| c.is_ascii_digit())
+            {
+                section = Some(String::new());
+            }
+        } else if let Some(s) = section.as_mut() {
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    section
+}
+
+fn spec_diff(base: &str) -> Result<(), String> {
+    let old_text = git(&["show", &format!("{base}:spec/cake.yaml")])?;
+    let new_path = root().join("spec/cake.yaml");
+    let new_text = std::fs::read_to_string(&new_path)
+        .map_err(|e| format!("cannot read {}: {e}", new_path.display()))?;
+    let parse = |text: &str, what: &str| {
+        serde_yaml_ng::from_str::<serde_json::Value>(text)
+            .map_err(|e| format!("{what} is not YAML: {e}"))
+    };
+    let (old, new) = (
+        parse(&old_text, &format!("spec/cake.yaml at {base}"))?,
+        parse(&new_text, "spec/cake.yaml")?,
+    );
+    let changes = spec_diff::diff(&old, &new);
+    for c in &changes {
+        println!("{c}");
+    }
+    let breaking: Vec<_> = changes
+        .iter()
+        .filter(|c| c.verdict == spec_diff::Verdict::Breaking)
+        .collect();
+    println!(
+        "spec/cake.yaml against {base}: {} breaking, {} compatible change(s)",
+        breaking.len(),
+        changes.len() - breaking.len()
+    );
+    if breaking.is_empty() {
+        return Ok(());
+    }
+    let old_version = workspace_version(&git(&["show", &format!("{base}:Cargo.toml")])?)
+        .ok_or("no [workspace.package] version in the base's Cargo.toml")?;
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let new_version =
+        workspace_version(&manifest).ok_or("no [workspace.package] version in Cargo.toml")?;
+    let show = |v: (u64, u64, u64)| format!("{}.{}.{}", v.0, v.1, v.2);
+    if !bumped_for_breaking(old_version, new_version) {
+        let next = if old_version.0 == 0 {
+            (0, old_version.1 + 1, 0)
+        } else {
+            (old_version.0 + 1, 0, 0)
+        };
+        return Err(format!(
+            "{} breaking change(s) for users of cake-client, and its version is still {} (from {}): \
+             set [workspace.package] version in Cargo.toml to {} or later, and name each change in \
+             CHANGELOG.md under `## {}`",
+            breaking.len(),
+            show(new_version),
+            show(old_version),
+            show(next),
+            show(next)
+        ));
+    }
+    let changelog = std::fs::read_to_string(root().join("CHANGELOG.md")).unwrap_or_default();
+    let version = show(new_version);
+    let Some(section) = changelog_section(&changelog, &version) else {
+        return Err(format!(
+            "CHANGELOG.md has no `## {version}` section naming the breaking change(s)"
+        ));
+    };
+    let unnamed: Vec<&str> = breaking
+        .iter()
+        .map(|c| c.place.as_str())
+        .filter(|place| !section.contains(place))
+        .collect();
+    if !unnamed.is_empty() {
+        return Err(format!(
+            "CHANGELOG.md's `## {version}` section does not name these breaking change(s): {} \
+             (write each place as spec-diff prints it)",
+            unnamed.join(", ")
+        ));
+    }
+    println!(
+        "the breaking change(s) come with version {version} (from {}) and are named in CHANGELOG.md",
+        show(old_version)
+    );
     Ok(())
 }
 
@@ -191,12 +371,98 @@ fn consumer() -> Result<(), String> {
     ])
 }
 
+const PUBLIC_API: &str = "crates/cake-client/public-api.txt";
+
+fn api(check: bool) -> Result<(), String> {
+    let out_dir = generated_dir(&["--all-features"])?;
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let src = root().join("crates/cake-client/src");
+    let lib = read(src.join("lib.rs"))?;
+    let mut sources = vec![public_api::Source {
+        text: lib.clone(),
+        path: "cake_client".into(),
+        only_modules: None,
+    }];
+    // The hand-written modules lib.rs declares public (`pub mod call;`).
+    for module in syn::parse_file(&lib)
+        .map_err(|e| format!("lib.rs: {e}"))?
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m)
+                if m.content.is_none() && matches!(m.vis, syn::Visibility::Public(_)) =>
+            {
+                Some(m.ident.to_string())
+            }
+            _ => None,
+        })
+    {
+        sources.push(public_api::Source {
+            text: read(src.join(format!("{module}.rs")))?,
+            path: format!("cake_client::{module}"),
+            only_modules: None,
+        });
+    }
+    // What build.rs generates, where lib.rs makes it public.
+    sources.push(public_api::Source {
+        text: read(out_dir.join("client.rs"))?,
+        path: "cake_client".into(),
+        only_modules: Some(vec![
+            ("types", "cake_client::types"),
+            ("builder", "cake_client::builder"),
+        ]),
+    });
+    for (file, path) in [
+        ("open_enums.rs", "cake_client::types"),
+        ("operations.rs", "cake_client"),
+        ("mock.rs", "cake_client::mock"),
+    ] {
+        sources.push(public_api::Source {
+            text: read(out_dir.join(file))?,
+            path: path.into(),
+            only_modules: None,
+        });
+    }
+    let listing = public_api::listing(&sources)?;
+    let path = root().join(PUBLIC_API);
+    if check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == listing {
+            println!("{PUBLIC_API}: up to date");
+            return Ok(());
+        }
+        let (old, new): (BTreeSet<&str>, BTreeSet<&str>) =
+            (current.lines().collect(), listing.lines().collect());
+        for line in old.difference(&new) {
+            eprintln!("- {line}");
+        }
+        for line in new.difference(&old) {
+            eprintln!("+ {line}");
+        }
+        return Err(format!(
+            "{PUBLIC_API} is stale: cake-client's public API changed (lines above). Run \
+             `cargo xtask api` and commit {PUBLIC_API} with the change, so that reviewers see it"
+        ));
+    }
+    std::fs::write(&path, listing).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 /// README's test command.
 const TEST_COMMAND: &[&str] = &["test", "--workspace", "--all-features"];
 
 fn ci(no_test: bool) -> Result<(), String> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     spec(None)?;
+    // The spec against the previous commit's: a breaking change cannot land silently.
+    if git(&["rev-parse", "--verify", "--quiet", "HEAD~1"]).is_ok() {
+        spec_diff("HEAD~1")?;
+    } else {
+        println!("spec-diff: no previous commit to compare with");
+    }
     cargo(&[
         "clippy",
         "--workspace",
@@ -207,10 +473,43 @@ fn ci(no_test: bool) -> Result<(), String> {
         "warnings",
     ])?;
     deps()?;
+    api(true)?;
     cargo(&["package", "-p", "cake-client", "--allow-dirty"])?;
     consumer()?;
     if !no_test {
         cargo(TEST_COMMAND)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bumped_for_breaking, changelog_section, workspace_version};
+
+    #[test]
+    fn the_workspace_version_is_read_from_its_section() {
+        let toml = "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"0.3.1\"\nedition = \"2021\"\n\n[workspace.dependencies]\nversion = \"9.9.9\"\n";
+        assert_eq!(workspace_version(toml), Some((0, 3, 1)));
+        assert_eq!(workspace_version("[package]\nversion = \"1.0.0\""), None);
+    }
+
+    #[test]
+    fn a_breaking_change_needs_a_minor_at_0x_and_a_major_after() {
+        assert!(bumped_for_breaking((0, 1, 0), (0, 2, 0)));
+        assert!(bumped_for_breaking((0, 1, 3), (1, 0, 0)));
+        assert!(!bumped_for_breaking((0, 1, 0), (0, 1, 1)));
+        assert!(!bumped_for_breaking((0, 1, 0), (0, 1, 0)));
+        assert!(bumped_for_breaking((1, 4, 0), (2, 0, 0)));
+        assert!(!bumped_for_breaking((1, 4, 0), (1, 5, 0)));
+    }
+
+    #[test]
+    fn a_changelog_section_ends_at_the_next_heading() {
+        let log = "# Changelog\n\n## 0.2.0 (2026-12-01)\n- get_offer_report.offer_id is required\n\n## 0.12.0\n- other\n## 0.1.0\n- first\n";
+        let s = changelog_section(log, "0.2.0").unwrap();
+        assert!(s.contains("get_offer_report.offer_id") && !s.contains("first"));
+        assert!(changelog_section(log, "0.1.2").is_none());
+        assert!(changelog_section(log, "0.12.0").unwrap().contains("other"));
+        assert!(changelog_section("## [0.3.0]\n- x\n", "0.3.0").is_some());
+    }
 }
