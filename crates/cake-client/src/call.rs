@@ -1,7 +1,7 @@
 //! One call: its per-call settings ([`CallOptions`]), what came with its answer ([`Response`]),
 //! and the state the hooks share with the code that turns its outcome into this crate's result.
 //!
-//! Every call runs inside a [`CallState`] scope (a tokio task-local: it follows the call's future,
+//! Every call runs inside a `CallState` scope (a tokio task-local: it follows the call's future,
 //! whatever runtime or thread polls it). The `pre` and `exec` hooks (`runtime`) read the options
 //! from it and write back the number of attempts and whether the request was sent in a form that
 //! must not be repeated; `error` reads that to say honestly when a call that creates data may
