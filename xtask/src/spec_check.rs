@@ -2,7 +2,7 @@
 //! rely on, and what keeps the document honest. Each problem names its place in the document
 //! (`paths./api/2/click.json.get...`) and, for a parameter, the parameter.
 
-use cake_contract_tests::schema::{resolve, violations};
+use cake_spec::schema::{resolve, violations};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};
 use serde_json::{json, Value};
 
