@@ -18,8 +18,11 @@
 //!   other crates parse or print JSON (see `serde_features`).
 //! - `consumer`: runs the tests of `consumer/`, a crate outside this workspace (so outside its
 //!   feature unification) that depends on cake-client as another team's service does.
+//! - `semver`: cargo-semver-checks on cake-client against the previous commit (`HEAD~1`), a
+//!   second opinion beside `spec-diff` that reads the compiled API (skipped, saying how to
+//!   install it, when the tool is missing; `.ci/run` installs it).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
-//!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, `cargo package -p cake-client` (the SDK builds outside the
+//!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, `semver`, `cargo package -p cake-client` (the SDK builds outside the
 //!   workspace), `consumer`, then README's test command, `cargo test --workspace --all-features`
 //!   (skipped with `--no-test`, which `.ci/run` uses before calling that command itself).
 
@@ -60,11 +63,12 @@ fn main() -> ExitCode {
             Some("--check") => api(true),
             Some(other) => Err(format!("api takes `--check` or nothing, not {other:?}")),
         },
+        Some("semver") => semver(),
         Some("deps") => deps(),
         Some("consumer") => consumer(),
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer | semver | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -371,6 +375,34 @@ fn consumer() -> Result<(), String> {
     ])
 }
 
+/// The cargo-semver-checks that `.ci/run` installs (a version that reads this toolchain's rustdoc
+/// JSON).
+const SEMVER_CHECKS: &str = "cargo install cargo-semver-checks --locked --version 0.51.0";
+
+fn semver() -> Result<(), String> {
+    let installed = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["semver-checks", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        println!(
+            "semver: cargo-semver-checks is not installed, skipped (install: {SEMVER_CHECKS})"
+        );
+        return Ok(());
+    }
+    if git(&["rev-parse", "--verify", "--quiet", "HEAD~1"]).is_err() {
+        println!("semver: no previous commit to compare with");
+        return Ok(());
+    }
+    cargo(&[
+        "semver-checks",
+        "--package",
+        "cake-client",
+        "--baseline-rev",
+        "HEAD~1",
+    ])
+}
+
 const PUBLIC_API: &str = "crates/cake-client/public-api.txt";
 
 fn api(check: bool) -> Result<(), String> {
@@ -474,6 +506,7 @@ fn ci(no_test: bool) -> Result<(), String> {
     ])?;
     deps()?;
     api(true)?;
+    semver()?;
     cargo(&["package", "-p", "cake-client", "--allow-dirty"])?;
     consumer()?;
     if !no_test {

@@ -73,6 +73,14 @@ pub enum Error {
         /// The body's first KiB, api_key redacted.
         body: String,
     },
+    /// A request the spec forbids, caught before anything was sent.
+    #[error("invalid request, not sent: {}{message}", parameter.as_deref().map(|p| format!("{p}: ")).unwrap_or_default())]
+    InvalidRequest {
+        /// The parameter at fault, when one is.
+        parameter: Option<String>,
+        /// What was wrong and what was expected.
+        message: String,
+    },
     /// A call that creates data (Record Conversion) was sent without its idempotency key
     /// (`unique_id`) and failed after it may have reached CAKE: the connection dropped or timed
     /// out after sending, a 5xx came back, or a 200 could not be read. CAKE may have recorded
@@ -92,14 +100,6 @@ pub enum Error {
         /// What went wrong.
         #[source]
         cause: Box<Error>,
-    },
-    /// A request the spec forbids, caught before anything was sent.
-    #[error("invalid request, not sent: {}{message}", parameter.as_deref().map(|p| format!("{p}: ")).unwrap_or_default())]
-    InvalidRequest {
-        /// The parameter at fault, when one is.
-        parameter: Option<String>,
-        /// What was wrong and what was expected.
-        message: String,
     },
 }
 
