@@ -125,37 +125,44 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The `OUT_DIR` of cake-client's build script after a build with `features`.
-fn generated_dir(features: &[&str]) -> Result<PathBuf, String> {
+/// The standard output of `cargo ARGS` run at the root, or an error with its standard error.
+fn cargo_stdout(args: &[&str]) -> Result<String, String> {
     let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(
-            [
-                &["build", "-p", "cake-client", "--message-format=json"][..],
-                features,
-            ]
-            .concat(),
-        )
+        .args(args)
         .current_dir(root())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "cargo build -p cake-client failed:\n{}",
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`cargo {}` failed:\n{}",
+            args.join(" "),
             String::from_utf8_lossy(&output.stderr)
-        ));
+        ))
     }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "build-script-executed")
-        .filter(|m| {
-            m["package_id"]
-                .as_str()
-                .is_some_and(|id| id.contains("cake-client"))
-        })
-        .filter_map(|m| m["out_dir"].as_str().map(PathBuf::from))
-        .next_back()
-        .ok_or_else(|| "cargo did not report cake-client's build script output".to_string())
+}
+
+/// The `OUT_DIR` of cake-client's build script after a build with `features`.
+fn generated_dir(features: &[&str]) -> Result<PathBuf, String> {
+    cargo_stdout(
+        &[
+            &["build", "-p", "cake-client", "--message-format=json"][..],
+            features,
+        ]
+        .concat(),
+    )?
+    .lines()
+    .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    .filter(|m| m["reason"] == "build-script-executed")
+    .filter(|m| {
+        m["package_id"]
+            .as_str()
+            .is_some_and(|id| id.contains("cake-client"))
+    })
+    .filter_map(|m| m["out_dir"].as_str().map(PathBuf::from))
+    .next_back()
+    .ok_or_else(|| "cargo did not report cake-client's build script output".to_string())
 }
 
 fn codegen() -> Result<(), String> {
@@ -339,19 +346,8 @@ fn deps() -> Result<(), String> {
             features,
         ]
         .concat();
-        let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(&args)
-            .current_dir(root())
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "`cargo {}` failed:\n{}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        for p in serde_features::check(&String::from_utf8_lossy(&output.stdout)) {
+        let tree = cargo_stdout(&args)?;
+        for p in serde_features::check(&tree) {
             problems.push(format!("`cargo {}`: {p}", args.join(" ")));
         }
     }
@@ -380,10 +376,7 @@ fn consumer() -> Result<(), String> {
 const SEMVER_CHECKS: &str = "cargo install cargo-semver-checks --locked --version 0.51.0";
 
 fn semver() -> Result<(), String> {
-    let installed = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["semver-checks", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let installed = cargo_stdout(&["semver-checks", "--version"]).is_ok();
     if !installed {
         println!(
             "semver: cargo-semver-checks is not installed, skipped (install: {SEMVER_CHECKS})"

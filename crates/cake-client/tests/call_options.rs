@@ -5,32 +5,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cake_client::{CallOptions, Client, Error, PageOptions, RetryPolicy, TransportKind};
-use common::{date, Reply, ScriptedServer, KEY};
+use cake_client::{CallOptions, Error, PageOptions, RetryPolicy, TransportKind};
+use common::{date, fast_retries, report_body, scripted_client as client, Reply, ScriptedServer};
 use serde_json::json;
-
-fn report_body() -> serde_json::Value {
-    json!({"request_status":"Success","response":{"data":{"affiliates":[]}}})
-}
 
 fn busy() -> Reply {
     Reply::json(503, json!({"request_status":"Failure","message":"busy"}))
-}
-
-fn fast_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: attempts,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        max_elapsed: Duration::from_secs(10),
-    }
-}
-
-fn client(server: &ScriptedServer, retry: RetryPolicy) -> Client {
-    Client::builder(&server.base_url, KEY)
-        .retry(retry)
-        .build()
-        .unwrap()
 }
 
 #[tokio::test]

@@ -17,6 +17,44 @@ pub fn date(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
 
+/// Retries that wait a few milliseconds, for tests of what is retried.
+pub fn fast_retries(attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: attempts,
+        initial_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(5),
+        max_elapsed: std::time::Duration::from_secs(10),
+    }
+}
+
+/// A client of a [`ScriptedServer`] with this retry policy.
+pub fn scripted_client(server: &ScriptedServer, retry: RetryPolicy) -> Client {
+    Client::builder(&server.base_url, KEY)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+/// An empty Affiliate Report body.
+pub fn report_body() -> serde_json::Value {
+    serde_json::json!({"request_status":"Success","response":{"data":{"affiliates":[]}}})
+}
+
+/// The operation's 200 example from the spec.
+pub fn sample(operation_id: &str) -> serde_json::Value {
+    let spec: serde_json::Value = serde_yaml_ng::from_str(cake_client::spec::SPEC_YAML).unwrap();
+    let path = cake_client::spec::operation(operation_id)
+        .unwrap()
+        .path
+        .replace('~', "~0")
+        .replace('/', "~1");
+    spec.pointer(&format!(
+        "/paths/{path}/get/responses/200/content/application~1json/example"
+    ))
+    .unwrap_or_else(|| panic!("{operation_id} has no 200 example"))
+    .clone()
+}
+
 /// A matcher that holds the request's whole query, api_key included, to exactly `expected`
 /// (order aside): nothing missing, nothing extra, nothing twice.
 pub fn exact_query(

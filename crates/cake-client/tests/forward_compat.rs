@@ -5,7 +5,7 @@
 mod common;
 
 use cake_client::{spec, types, Error};
-use common::{client, date};
+use common::{client, date, sample};
 use httpmock::MockServer;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::{json, Value};
@@ -101,21 +101,6 @@ async fn an_unlisted_status_is_refused_in_a_request_and_nothing_is_sent() {
         );
     }
     any.assert_calls_async(0).await;
-}
-
-/// The operation's 200 example from the spec.
-fn sample(operation_id: &str) -> Value {
-    let spec: Value = serde_yaml_ng::from_str(spec::SPEC_YAML).unwrap();
-    let path = spec::operation(operation_id)
-        .unwrap()
-        .path
-        .replace('~', "~0")
-        .replace('/', "~1");
-    spec.pointer(&format!(
-        "/paths/{path}/get/responses/200/content/application~1json/example"
-    ))
-    .unwrap_or_else(|| panic!("{operation_id} has no 200 example"))
-    .clone()
 }
 
 /// Adds fields no spec names to every object of `v`, at every depth.

@@ -6,28 +6,10 @@ mod common;
 use std::time::Duration;
 
 use cake_client::{Client, Error, RetryPolicy};
-use common::{date, Reply, ScriptedServer, KEY};
+use common::{
+    date, fast_retries, report_body, scripted_client as client, Reply, ScriptedServer, KEY,
+};
 use serde_json::json;
-
-fn fast_retries(attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: attempts,
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(5),
-        max_elapsed: Duration::from_secs(10),
-    }
-}
-
-fn client(server: &ScriptedServer, retry: RetryPolicy) -> Client {
-    Client::builder(&server.base_url, KEY)
-        .retry(retry)
-        .build()
-        .unwrap()
-}
-
-fn report_body() -> serde_json::Value {
-    json!({"request_status":"Success","response":{"data":{"affiliates":[]}}})
-}
 
 fn recorded() -> serde_json::Value {
     json!({"request_status":"Success","conversion":{"conversion_id":998877,"offer_id":12345,"affiliate_id":67890,

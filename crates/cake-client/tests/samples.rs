@@ -1,25 +1,14 @@
 //! Each documented sample response (the spec's 200 examples) decodes into the generated types and
 //! encodes back to JSON equal in value, with money exact.
 
+mod common;
+
 use cake_client::{spec, types};
+use common::sample;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
-
-fn sample(operation_id: &str) -> Value {
-    let spec: Value = serde_yaml_ng::from_str(spec::SPEC_YAML).unwrap();
-    let path = spec::operation(operation_id)
-        .unwrap()
-        .path
-        .replace('~', "~0")
-        .replace('/', "~1");
-    spec.pointer(&format!(
-        "/paths/{path}/get/responses/200/content/application~1json/example"
-    ))
-    .unwrap_or_else(|| panic!("{operation_id} has no 200 example"))
-    .clone()
-}
 
 /// Numbers compared by decimal value (`5616.0` from YAML equals `5616.00`), the rest exactly.
 fn same_value(a: &Value, b: &Value) -> bool {
