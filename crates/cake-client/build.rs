@@ -531,7 +531,7 @@ fn operations(spec: &OpenAPI) -> String {
             s,
             r#"
 impl<'a> builder::{builder}<'a> {{
-    /// Sends the {summary} request and returns its decoded body, or this crate's [`Error`].
+    /// Sends the {summary} request and returns its decoded body, or this crate's [`crate::Error`].
     ///
     /// The request is checked against the spec before anything is sent.
     pub async fn execute(self) -> Result<types::{response_type}, crate::Error> {{

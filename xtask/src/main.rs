@@ -22,7 +22,8 @@
 //!   second opinion beside `spec-diff` that reads the compiled API (skipped, saying how to
 //!   install it, when the tool is missing; `.ci/run` installs it).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
-//!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, `semver`, `cargo package -p cake-client` (the SDK builds outside the
+//!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
+//!   rustdoc without warnings, `semver`, `cargo package -p cake-client` (the SDK builds outside the
 //!   workspace), `consumer`, then README's test command, `cargo test --workspace --all-features`
 //!   (skipped with `--no-test`, which `.ci/run` uses before calling that command itself).
 
@@ -371,6 +372,23 @@ fn consumer() -> Result<(), String> {
     ])
 }
 
+/// cake-client's rustdoc, with every warning (a broken intra-doc link, say) an error.
+fn docs() -> Result<(), String> {
+    let args = ["doc", "-p", "cake-client", "--no-deps", "--all-features"];
+    println!("$ RUSTDOCFLAGS='-D warnings' cargo {}", args.join(" "));
+    let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cake-client's documentation has warnings (above)".into())
+    }
+}
+
 /// The cargo-semver-checks that `.ci/run` installs (a version that reads this toolchain's rustdoc
 /// JSON).
 const SEMVER_CHECKS: &str = "cargo install cargo-semver-checks --locked --version 0.51.0";
@@ -499,6 +517,7 @@ fn ci(no_test: bool) -> Result<(), String> {
     ])?;
     deps()?;
     api(true)?;
+    docs()?;
     semver()?;
     cargo(&["package", "-p", "cake-client", "--allow-dirty"])?;
     consumer()?;
