@@ -5,8 +5,9 @@
 //! - `spec-diff [--base GIT_REF]`: lists how spec/cake.yaml differs from its version at GIT_REF
 //!   (default `HEAD`: what the working tree changes), each change breaking or compatible for a
 //!   user of the SDK (`spec_diff`); fails on a breaking change unless cake-client's version was
-//!   bumped for it (major; minor while at 0.x) and CHANGELOG.md's section for that version names
-//!   the change's place.
+//!   bumped for it (major; minor while at 0.x), or is a version still marked `(unreleased)` in
+//!   the base's CHANGELOG.md, and CHANGELOG.md's section for that version names the change's
+//!   place.
 //! - `codegen`: builds cake-client and copies the code generated into OUT_DIR to
 //!   `target/codegen/` for reading.
 //! - `api [--check]`: writes cake-client's public API, one item a line, to
@@ -229,9 +230,10 @@ fn bumped_for_breaking(old: (u64, u64, u64), new: (u64, u64, u64)) -> bool {
     }
 }
 
-/// The text of CHANGELOG.md's section for `version` (from its `## ` heading to the next).
-fn changelog_section(changelog: &str, version: &str) -> Option<String> {
-    let mut section: Option<String> = None;
+/// CHANGELOG.md's section for `version`: its `## ` heading line (`## 0.2.0 (unreleased)`) and
+/// its text up to the next heading.
+fn changelog_section(changelog: &str, version: &str) -> Option<(String, String)> {
+    let mut section: Option<(String, String)> = None;
     for line in changelog.lines() {
         if line.starts_with("## ") {
             if section.is_some() {
@@ -241,9 +243,9 @@ fn changelog_section(changelog: &str, version: &str) -> Option<String> {
             if heading.starts_with(version)
                 && !heading[version.len()..].starts_with(|c: char| c.is_ascii_digit())
             {
-                section = Some(String::new());
+                section = Some((line.to_string(), String::new()));
             }
-        } else if let Some(s) = section.as_mut() {
+        } else if let Some((_, s)) = section.as_mut() {
             s.push_str(line);
             s.push('\n');
         }
@@ -286,7 +288,13 @@ fn spec_diff(base: &str) -> Result<(), String> {
     let new_version =
         workspace_version(&manifest).ok_or("no [workspace.package] version in Cargo.toml")?;
     let show = |v: (u64, u64, u64)| format!("{}.{}.{}", v.0, v.1, v.2);
-    if !bumped_for_breaking(old_version, new_version) {
+    // A version whose CHANGELOG section says "unreleased" at the base is still being made: its
+    // breaking changes need no further bump, only their names in its section.
+    let base_changelog = git(&["show", &format!("{base}:CHANGELOG.md")]).unwrap_or_default();
+    let unreleased_at_base = changelog_section(&base_changelog, &show(old_version))
+        .is_some_and(|(heading, _)| heading.to_lowercase().contains("unreleased"));
+    let still_unreleased = unreleased_at_base && new_version == old_version;
+    if !still_unreleased && !bumped_for_breaking(old_version, new_version) {
         let next = if old_version.0 == 0 {
             (0, old_version.1 + 1, 0)
         } else {
@@ -305,7 +313,7 @@ fn spec_diff(base: &str) -> Result<(), String> {
     }
     let changelog = std::fs::read_to_string(root().join("CHANGELOG.md")).unwrap_or_default();
     let version = show(new_version);
-    let Some(section) = changelog_section(&changelog, &version) else {
+    let Some((_, section)) = changelog_section(&changelog, &version) else {
         return Err(format!(
             "CHANGELOG.md has no `## {version}` section naming the breaking change(s)"
         ));
@@ -551,10 +559,14 @@ mod tests {
     #[test]
     fn a_changelog_section_ends_at_the_next_heading() {
         let log = "# Changelog\n\n## 0.2.0 (2026-12-01)\n- get_offer_report.offer_id is required\n\n## 0.12.0\n- other\n## 0.1.0\n- first\n";
-        let s = changelog_section(log, "0.2.0").unwrap();
+        let (heading, s) = changelog_section(log, "0.2.0").unwrap();
+        assert_eq!(heading, "## 0.2.0 (2026-12-01)");
         assert!(s.contains("get_offer_report.offer_id") && !s.contains("first"));
         assert!(changelog_section(log, "0.1.2").is_none());
-        assert!(changelog_section(log, "0.12.0").unwrap().contains("other"));
+        assert!(changelog_section(log, "0.12.0")
+            .unwrap()
+            .1
+            .contains("other"));
         assert!(changelog_section("## [0.3.0]\n- x\n", "0.3.0").is_some());
     }
 }
