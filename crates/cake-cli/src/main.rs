@@ -71,9 +71,14 @@ struct ServeArgs {
     /// The demo data plus this many generated clicks in 2025, for load tests.
     #[arg(long)]
     demo_scale: Option<u64>,
+    /// Scripted faults from the start, a YAML or JSON file: per operation, a 429 with
+    /// Retry-After, a 5xx, latency, or commit_then_drop (format: cake_sim::sandbox::FaultPlan).
+    /// Change them while serving with PUT /_sim/faults (crates/cake-sim/sim-api.yaml).
+    #[arg(long)]
+    faults: Option<PathBuf>,
 }
 
-const SERVE_ABOUT: &str = "Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or CAKE_API_KEY, else the demo key `cake-sim-demo-key`.";
+const SERVE_ABOUT: &str = "Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or CAKE_API_KEY, else the demo key `cake-sim-demo-key`. Tests set it up through /_sim/ (add data, set the clock, reset, read the journal, script faults): see crates/cake-sim/sim-api.yaml.";
 
 /// The subcommands that send one operation each: a naming choice (the words people type for an
 /// `operationId`). Their flags come from the operation's parameters in the spec.
@@ -687,13 +692,26 @@ async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
         Some(_) => "api_key: the one given by --api-key or CAKE_API_KEY (not shown)".to_string(),
         None => "api_key: the documented demo key (see `cake serve --help`)".to_string(),
     };
-    let sim = cake_sim::Simulator::new(api_key.unwrap_or(cake_sim::DEMO_API_KEY), store);
+    let mut sim = cake_sim::Simulator::new(api_key.unwrap_or(cake_sim::DEMO_API_KEY), store);
+    let mut faults_note = String::new();
+    if let Some(path) = &args.faults {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::local(format!("cannot read {}: {e}", path.display())))?;
+        let plan = cake_sim::FaultPlan::from_text(&text).map_err(|e| {
+            Failure::local(format!(
+                "{} is not a fault plan (see cake_sim::sandbox::FaultPlan): {e}",
+                path.display()
+            ))
+        })?;
+        faults_note = format!("; {} scripted fault rule(s)", plan.rules.len());
+        sim = sim.with_faults(plan);
+    }
     let running = sim
         .serve(&args.addr)
         .await
         .map_err(|e| Failure::local(format!("cannot listen on {}: {e}", args.addr)))?;
     eprintln!(
-        "cake: CAKE simulator listening on {} ({what}: {clicks} clicks, {conversions} conversions); {key_note}",
+        "cake: CAKE simulator listening on {} ({what}: {clicks} clicks, {conversions} conversions{faults_note}); {key_note}; set-up API under /_sim/",
         running.base_url()
     );
     running.wait().await;

@@ -723,3 +723,81 @@ conversions:
     let rows: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(rows[0]["conversion_status"], "ignored", "{rows}");
 }
+
+#[test]
+fn serve_takes_a_faults_file_and_names_a_bad_rule() {
+    let dir = std::env::temp_dir().join(format!("cake-cli-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let faults = dir.join("faults.yaml");
+    std::fs::write(
+        &faults,
+        "rules:\n  - {operation: get_advertiser_report, fault: {type: status, status: 429, retry_after_seconds: 0}, times: 1}\n",
+    )
+    .unwrap();
+    let (mut child, url) = spawn_serve(&["--faults", faults.to_str().unwrap()]);
+    let output = cake()
+        .args(["--base-url", &url, "--api-key", cake_sim::DEMO_API_KEY])
+        .args(["report", "advertisers", "--format", "csv"])
+        .args(JAN)
+        .output()
+        .unwrap();
+    let journal: Value = http_get_json(&format!(
+        "{url}/_sim/journal?api_key={}",
+        cake_sim::DEMO_API_KEY
+    ));
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let statuses: Vec<_> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_u64())
+        .collect();
+    assert_eq!(statuses, [Some(429), Some(200)], "{journal}");
+
+    std::fs::write(
+        &faults,
+        "rules:\n  - {operation: get_clicks, fault: {type: commit_then_drop}}\n",
+    )
+    .unwrap();
+    cake()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--faults",
+            faults.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "rules[0].operation: expected an operationId",
+        ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A blocking GET returning JSON, with just enough HTTP/1.1 (`Connection: close`, read to the
+/// end) that the test needs no HTTP client of its own.
+fn http_get_json(url: &str) -> Value {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
+}

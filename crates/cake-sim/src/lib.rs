@@ -12,7 +12,9 @@
 //! - [`dataset`]: the JSON/YAML dataset file format (`cake serve --data FILE`).
 //! - [`demo`]: the built-in demo dataset that reproduces every documented sample, and large
 //!   deterministic stores for load tests.
-//! - [`server`]: the HTTP layer (axum).
+//! - [`server`]: the HTTP layer (axum), with the set-up API under `/_sim/` (`setup_api`,
+//!   described by `crates/cake-sim/sim-api.yaml`).
+//! - [`sandbox`]: scripted faults, the settable clock and the journal of requests.
 //!
 //! In a test, start one on a free loopback port and point the SDK at it:
 //!
@@ -33,10 +35,13 @@
 pub mod dataset;
 pub mod demo;
 mod report_index;
+pub mod sandbox;
 pub mod server;
+mod setup_api;
 pub mod store;
 
 pub use dataset::{Dataset, DatasetError};
 pub use demo::{demo_dataset, demo_store, demo_store_scaled};
+pub use sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, JournalEntry};
 pub use server::{Clock, InjectedFailure, RunningSimulator, Simulator, DEMO_API_KEY};
 pub use store::Store;

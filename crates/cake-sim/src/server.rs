@@ -1,4 +1,6 @@
-//! The simulator's HTTP face: the six operations of `spec/cake.yaml` over a shared [`Store`].
+//! The simulator's HTTP face: the six operations of `spec/cake.yaml` over a shared [`Store`], and
+//! the set-up API under `/_sim/` (described by `crates/cake-sim/sim-api.yaml`): load data, set
+//! or move the clock, reset, read the journal, script faults (see [`crate::sandbox`]).
 //!
 //! Every request is checked the same way before anything is computed: the api_key (401 when
 //! missing or wrong), then every parameter against the spec's own constraints through
@@ -7,13 +9,13 @@
 //! and nothing here logs or echoes the api_key: logs show the path and status only.
 
 use std::{
-    collections::VecDeque,
     net::SocketAddr,
     str::FromStr,
     sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
 use axum::{
+    body::Bytes,
     extract::{RawQuery, State},
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -27,8 +29,10 @@ use cake_client::{
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::store::{
-    ConversionQuery, ConversionRequest, RecordError, ReportFilter, Sort, Store, Window,
+use crate::{
+    dataset::{Dataset, DatasetError},
+    sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, Faults, Journal},
+    store::{ConversionQuery, ConversionRequest, RecordError, ReportFilter, Sort, Store, Window},
 };
 
 /// The api_key a simulator accepts unless told otherwise: documented, so not a secret.
@@ -52,8 +56,18 @@ struct Shared {
     /// do not queue; Record Conversion takes it exclusively, so its dedup check and insert are
     /// one step and two racing requests with the same `unique_id` record one conversion.
     store: RwLock<Store>,
-    clock: Clock,
-    injected: Mutex<VecDeque<InjectedFailure>>,
+    clock: RwLock<ClockSetting>,
+    faults: Mutex<Faults>,
+    journal: Mutex<Journal>,
+    /// What `reset` goes back to: the state the simulator started with.
+    start: Start,
+}
+
+/// The state a simulator started with.
+struct Start {
+    store: Arc<Store>,
+    clock: ClockSetting,
+    faults: FaultPlan,
 }
 
 /// A simulator: a store, the api_key it accepts, and its clock. Cheap to clone (shared state);
@@ -86,12 +100,27 @@ pub fn utc_clock() -> Clock {
 impl Simulator {
     /// A simulator of `store` accepting `api_key`, with the UTC wall clock.
     pub fn new(api_key: impl Into<String>, store: Store) -> Self {
+        Self::build(
+            api_key.into(),
+            store,
+            ClockSetting::Wall,
+            FaultPlan::default(),
+        )
+    }
+
+    fn build(api_key: String, store: Store, clock: ClockSetting, faults: FaultPlan) -> Self {
         Self {
             shared: Arc::new(Shared {
-                api_key: api_key.into(),
+                api_key,
+                start: Start {
+                    store: Arc::new(store.clone()),
+                    clock: clock.clone(),
+                    faults: faults.clone(),
+                },
                 store: RwLock::new(store),
-                clock: utc_clock(),
-                injected: Mutex::new(VecDeque::new()),
+                clock: RwLock::new(clock),
+                faults: Mutex::new(Faults::new(faults)),
+                journal: Mutex::new(Journal::default()),
             }),
         }
     }
@@ -101,21 +130,77 @@ impl Simulator {
         Self::new(api_key, crate::demo::demo_store())
     }
 
-    /// The same simulator with another clock (e.g. a fixed time, for tests). Call before
-    /// cloning or serving: it builds new shared state from this one's store.
+    /// The same simulator with another clock (e.g. a fixed time, for tests), also after a
+    /// reset. Call before cloning or serving: it builds new shared state from this one's store.
     pub fn with_clock(self, clock: Clock) -> Self {
-        let shared = match Arc::try_unwrap(self.shared) {
-            Ok(shared) => Shared { clock, ..shared },
-            Err(shared) => Shared {
-                api_key: shared.api_key.clone(),
-                store: RwLock::new(read(&shared.store).clone()),
-                clock,
-                injected: Mutex::new(lock(&shared.injected).clone()),
-            },
-        };
-        Self {
-            shared: Arc::new(shared),
-        }
+        self.rebuilt(Some(ClockSetting::Custom(clock)), None)
+    }
+
+    /// The same simulator with these scripted faults from the start (and after a reset), for
+    /// `cake serve --faults FILE`. Call before cloning or serving.
+    pub fn with_faults(self, plan: FaultPlan) -> Self {
+        self.rebuilt(None, Some(plan))
+    }
+
+    fn rebuilt(self, clock: Option<ClockSetting>, faults: Option<FaultPlan>) -> Self {
+        let shared = &self.shared;
+        let clock = clock.unwrap_or_else(|| shared.start.clock.clone());
+        let faults = faults.unwrap_or_else(|| shared.start.faults.clone());
+        let store = read(&shared.store).clone();
+        Self::build(shared.api_key.clone(), store, clock, faults)
+    }
+
+    /// The time "now" is for a conversion recorded without a `conversion_date`.
+    pub fn now(&self) -> CakeDateTime {
+        read(&self.shared.clock).now()
+    }
+
+    /// `wall`, `fixed` or `custom` (see [`ClockSetting::mode`]).
+    pub fn clock_mode(&self) -> &'static str {
+        read(&self.shared.clock).mode()
+    }
+
+    /// Sets the clock (the set-up API's `PUT /_sim/clock`).
+    pub fn set_clock(&self, clock: ClockSetting) {
+        *write(&self.shared.clock) = clock;
+    }
+
+    /// Puts scripted faults in force from now, replacing any (`PUT /_sim/faults`).
+    pub fn set_faults(&self, plan: FaultPlan) -> Result<(), crate::sandbox::PlanError> {
+        plan.validate()?;
+        *lock(&self.shared.faults) = Faults::new(plan);
+        Ok(())
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> FaultPlan {
+        lock(&self.shared.faults).plan().clone()
+    }
+
+    /// Adds a dataset's entries to the store (`POST /_sim/data`): all of them, or none and the
+    /// entry at fault.
+    pub fn load(&self, dataset: Dataset) -> Result<(), DatasetError> {
+        let mut store = write(&self.shared.store);
+        let mut next = store.clone();
+        dataset.load_into(&mut next)?;
+        *store = next;
+        Ok(())
+    }
+
+    /// Back to the state the simulator started with: its data, clock and faults; the journal
+    /// emptied (`POST /_sim/reset`).
+    pub fn reset(&self) {
+        let start = &self.shared.start;
+        *write(&self.shared.store) = start.store.as_ref().clone();
+        *write(&self.shared.clock) = start.clock.clone();
+        *lock(&self.shared.faults) = Faults::new(start.faults.clone());
+        *lock(&self.shared.journal) = Journal::default();
+    }
+
+    /// The requests received on CAKE's operations (the last [`Journal::CAPACITY`]), oldest
+    /// first, api_key redacted, and how many came in all (`GET /_sim/journal`).
+    pub fn journal(&self) -> (Vec<crate::sandbox::JournalEntry>, u64) {
+        lock(&self.shared.journal).entries()
     }
 
     /// Reads the store (under its shared lock: writers wait for `f`, so keep it short).
@@ -129,14 +214,23 @@ impl Simulator {
     }
 
     /// Makes the next `count` requests (any operation, before authentication) fail with this
-    /// status and the Failure envelope, to test how a client handles 429s and 5xxs.
+    /// status and the Failure envelope, to test how a client handles 429s and 5xxs: a
+    /// [`FaultRule`] added to the faults in force.
     pub fn inject_failures(&self, failure: InjectedFailure, count: usize) {
-        let mut injected = lock(&self.shared.injected);
-        injected.extend(std::iter::repeat_n(failure, count));
+        lock(&self.shared.faults).push(FaultRule {
+            operation: None,
+            fault: Fault::Status {
+                status: failure.status,
+                retry_after_seconds: failure.retry_after_seconds,
+            },
+            after: 0,
+            times: Some(u32::try_from(count).unwrap_or(u32::MAX)),
+            probability: None,
+        });
     }
 
-    /// The axum router of the six operations (and Failure envelopes for unknown paths and
-    /// methods).
+    /// The axum router of the six operations, the set-up API under `/_sim/`, and Failure
+    /// envelopes for unknown paths and methods.
     pub fn router(&self) -> Router {
         let mut router = Router::new();
         for op in spec::operations() {
@@ -144,23 +238,23 @@ impl Simulator {
                 op.path,
                 get(
                     move |State(sim): State<Simulator>, RawQuery(query): RawQuery| async move {
-                        sim.handle(op, query.as_deref().unwrap_or(""))
+                        sim.handle(op, query.as_deref().unwrap_or("")).await
                     },
                 ),
             );
         }
-        router
+        crate::setup_api::routes(router)
             .fallback(|| async {
                 failure(
                     StatusCode::NOT_FOUND,
-                    "no such operation; the simulator serves the paths of spec/cake.yaml, e.g. /api/2/report/offer.json",
+                    "no such operation; the simulator serves the paths of spec/cake.yaml, e.g. /api/2/report/offer.json, and its set-up API under /_sim/",
                     None,
                 )
             })
             .method_not_allowed_fallback(|| async {
                 failure(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    "every CAKE operation is a GET",
+                    "every CAKE operation is a GET; see crates/cake-sim/sim-api.yaml for /_sim/",
                     None,
                 )
             })
@@ -195,21 +289,44 @@ impl Simulator {
         })
     }
 
-    fn handle(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
-        let response = self.answer(op, raw_query);
+    async fn handle(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
+        let decision = lock(&self.shared.faults).decide(op.id);
+        if decision.latency_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;
+        }
+        let response = match decision.status {
+            Some((status, retry_after_seconds)) => injected_failure(InjectedFailure {
+                status,
+                retry_after_seconds,
+            }),
+            None => self.answer(op, raw_query),
+        };
+        let status = response.status().as_u16();
+        let answered = (!decision.drop_after_commit).then_some(status);
+        lock(&self.shared.journal).push(op.id, redact_query(raw_query), answered);
         tracing::debug!(
             path = op.path,
-            status = response.status().as_u16(),
+            status,
+            dropped = decision.drop_after_commit,
             "served"
         );
+        if decision.drop_after_commit {
+            return dropped_connection();
+        }
         response
+    }
+
+    /// Whether `raw_query` carries exactly the api_key this simulator accepts.
+    pub(crate) fn authorized(&self, raw_query: &str) -> bool {
+        let keys: Vec<_> = url::form_urlencoded::parse(raw_query.as_bytes())
+            .filter(|(name, _)| name == cake_client::spec::API_KEY_PARAM)
+            .map(|(_, value)| value)
+            .collect();
+        matches!(keys.as_slice(), [key] if same_secret(key, &self.shared.api_key))
     }
 
     fn answer(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
         use cake_client::spec::API_KEY_PARAM;
-        if let Some(injected) = lock(&self.shared.injected).pop_front() {
-            return injected_failure(injected);
-        }
         let mut api_keys = Vec::new();
         let mut params: Vec<(String, String)> = Vec::new();
         for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
@@ -318,7 +435,7 @@ impl Simulator {
                 adv("adv5"),
             ],
         };
-        let now = (self.shared.clock)();
+        let now = self.now();
         match self.with_store_mut(|s| s.record_conversion(request, now)) {
             Ok(outcome) => ok(types::RecordConversionResponse {
                 request_status: types::SuccessStatus::Success,
@@ -475,7 +592,7 @@ fn bad_request(e: ParamError) -> Response {
 }
 
 /// The spec's Failure envelope with a status.
-fn failure(status: StatusCode, message: &str, parameter: Option<&str>) -> Response {
+pub(crate) fn failure(status: StatusCode, message: &str, parameter: Option<&str>) -> Response {
     let body = types::Failure {
         request_status: types::FailureStatus::Failure,
         message: message.to_string(),
@@ -484,7 +601,31 @@ fn failure(status: StatusCode, message: &str, parameter: Option<&str>) -> Respon
     (status, Json(body)).into_response()
 }
 
-fn injected_failure(injected: InjectedFailure) -> Response {
+/// The query with the api_key's value replaced by `***`, for the journal.
+fn redact_query(raw_query: &str) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
+        if name == cake_client::spec::API_KEY_PARAM {
+            out.append_pair(&name, "***");
+        } else {
+            out.append_pair(&name, &value);
+        }
+    }
+    out.finish()
+}
+
+/// A `commit_then_drop` answer: the connection is closed with nothing sent. (The body fails
+/// before its first byte; hyper then drops the connection without writing the status line.)
+fn dropped_connection() -> Response {
+    let body = axum::body::Body::from_stream(futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other(
+            "commit_then_drop: the simulator was told to drop this connection",
+        ))
+    }));
+    Response::new(body)
+}
+
+pub(crate) fn injected_failure(injected: InjectedFailure) -> Response {
     let status = StatusCode::from_u16(injected.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = failure(
         status,
