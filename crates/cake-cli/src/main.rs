@@ -76,6 +76,11 @@ struct ServeArgs {
     /// Change them while serving with PUT /_sim/faults (crates/cake-sim/sim-api.yaml).
     #[arg(long)]
     faults: Option<PathBuf>,
+    /// Keep every acknowledged change (conversions, set-up changes) in this directory, on disk
+    /// before the answer, and restore them when started again the same way (format:
+    /// cake_sim::durable). Without it, state lives in memory only.
+    #[arg(long)]
+    state: Option<PathBuf>,
 }
 
 const SERVE_ABOUT: &str = "Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or CAKE_API_KEY, else the demo key `cake-sim-demo-key`. Tests set it up through /_sim/ (add data, set the clock, reset, read the journal, script faults): see crates/cake-sim/sim-api.yaml.";
@@ -687,7 +692,12 @@ async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
         ),
         (None, None) => (cake_sim::demo_store(), "demo data".to_string()),
     };
-    let (clicks, conversions) = (store.clicks().len(), store.conversions().len());
+    // What the state directory was made on: a restart must start the same way.
+    let start = format!(
+        "{what} ({} clicks, {} conversions)",
+        store.clicks().len(),
+        store.conversions().len()
+    );
     let key_note = match api_key {
         Some(_) => "api_key: the one given by --api-key or CAKE_API_KEY (not shown)".to_string(),
         None => "api_key: the documented demo key (see `cake serve --help`)".to_string(),
@@ -706,12 +716,20 @@ async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
         faults_note = format!("; {} scripted fault rule(s)", plan.rules.len());
         sim = sim.with_faults(plan);
     }
+    let mut state_note = String::new();
+    if let Some(dir) = &args.state {
+        sim = sim
+            .with_state(dir, &start)
+            .map_err(|e| Failure::local(format!("cannot use the state directory: {e}")))?;
+        state_note = format!("; state kept in {}", dir.display());
+    }
+    let (clicks, conversions) = sim.with_store(|s| (s.clicks().len(), s.conversions().len()));
     let running = sim
         .serve(&args.addr)
         .await
         .map_err(|e| Failure::local(format!("cannot listen on {}: {e}", args.addr)))?;
     eprintln!(
-        "cake: CAKE simulator listening on {} ({what}: {clicks} clicks, {conversions} conversions{faults_note}); {key_note}; set-up API under /_sim/",
+        "cake: CAKE simulator listening on {} ({what}: {clicks} clicks, {conversions} conversions{faults_note}{state_note}); {key_note}; set-up API under /_sim/",
         running.base_url()
     );
     running.wait().await;

@@ -801,3 +801,135 @@ fn http_get_json(url: &str) -> Value {
         .unwrap_or("");
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"))
 }
+
+/// The acceptance test of `--state`: many Record Conversions in flight, the server killed with
+/// SIGKILL, restarted on the same directory: every conversion that was answered 200 is there
+/// exactly once, and nothing is there that was not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkilled_server_with_state_keeps_every_answered_conversion_exactly_once() {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    const SENT: usize = 300;
+    const KILL_AFTER: usize = 60;
+    let dir = std::env::temp_dir().join(format!("cake-cli-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let state = dir.to_str().unwrap().to_string();
+    let (mut child, url) = spawn_serve(&["--state", &state]);
+    let key = cake_sim::DEMO_API_KEY;
+    let clicks: Vec<Value> = (0..SENT)
+        .map(|i| {
+            serde_json::json!({"click_id": format!("kill-{i}"), "click_date": "2026-08-01 10:00:00",
+                "offer_id": 12345, "affiliate_id": 67890, "ip_address": "198.51.100.9", "country": "US"})
+        })
+        .collect();
+    let body = serde_json::json!({ "clicks": clicks }).to_string();
+    let loaded = http_post(&format!("{url}/_sim/data?api_key={key}"), &body);
+    assert!(loaded.contains("added 300 clicks"), "{loaded}");
+
+    let client = cake_client::Client::builder(url.as_str(), key)
+        .retry(cake_client::RetryPolicy::none())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..SENT {
+        let client = client.clone();
+        let answered = answered.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = client
+                .record_conversion()
+                .click_id(format!("kill-{i}"))
+                .offer_id(12345u32)
+                .conversion_date(
+                    "2026-08-01 10:05:00"
+                        .parse::<cake_client::CakeDateTime>()
+                        .unwrap(),
+                )
+                .unique_id(format!("KILL-{i}"))
+                .execute()
+                .await;
+            if result.is_ok() {
+                answered.fetch_add(1, Ordering::SeqCst);
+            }
+            result.ok().map(|r| r.conversion.conversion_id)
+        }));
+    }
+    // SIGKILL once some are answered and others are still in flight.
+    let started = std::time::Instant::now();
+    while answered.load(Ordering::SeqCst) < KILL_AFTER && started.elapsed().as_secs() < 30 {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let mut ok_ids = Vec::new();
+    for t in tasks {
+        if let Some(id) = t.await.unwrap() {
+            ok_ids.push(id);
+        }
+    }
+    assert!(ok_ids.len() >= KILL_AFTER, "only {} answered", ok_ids.len());
+    assert!(
+        ok_ids.len() < SENT,
+        "the kill came after every answer: nothing was in flight"
+    );
+
+    let (mut again, url) = spawn_serve(&["--state", &state]);
+    let client = cake_client::Client::builder(url.as_str(), key)
+        .retry(cake_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let restored = client
+        .get_conversions()
+        .start_date("2026-08-01".parse::<chrono::NaiveDate>().unwrap())
+        .end_date("2026-08-31".parse::<chrono::NaiveDate>().unwrap())
+        .collect_all()
+        .await
+        .unwrap();
+    again.kill().unwrap();
+    let _ = again.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let restored_ids: Vec<u32> = restored.iter().map(|c| c.conversion_id).collect();
+    let distinct: std::collections::BTreeSet<u32> = restored_ids.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        restored_ids.len(),
+        "a conversion came back twice"
+    );
+    for id in &ok_ids {
+        assert!(
+            distinct.contains(id),
+            "conversion {id} was answered 200 and is gone"
+        );
+    }
+    // Nothing that was not sent: at most one per click sent (the ones the kill cut off after
+    // they were kept may be there, as a dropped connection's may be).
+    assert!(
+        restored_ids.len() <= SENT,
+        "{} conversions from {SENT} requests",
+        restored_ids.len()
+    );
+    println!(
+        "sent {SENT}, answered {}, restored {} after SIGKILL",
+        ok_ids.len(),
+        restored_ids.len()
+    );
+}
+
+fn http_post(url: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}

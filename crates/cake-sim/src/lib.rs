@@ -15,6 +15,7 @@
 //! - [`server`]: the HTTP layer (axum), with the set-up API under `/_sim/` (`setup_api`,
 //!   described by `crates/cake-sim/sim-api.yaml`).
 //! - [`sandbox`]: scripted faults, the settable clock and the journal of requests.
+//! - [`durable`]: `--state DIR`, every acknowledged change on disk before the answer.
 //!
 //! In a test, start one on a free loopback port and point the SDK at it:
 //!
@@ -34,6 +35,7 @@
 
 pub mod dataset;
 pub mod demo;
+pub mod durable;
 mod report_index;
 pub mod sandbox;
 pub mod server;
@@ -43,5 +45,5 @@ pub mod store;
 pub use dataset::{Dataset, DatasetError};
 pub use demo::{demo_dataset, demo_store, demo_store_scaled};
 pub use sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, JournalEntry};
-pub use server::{Clock, InjectedFailure, RunningSimulator, Simulator, DEMO_API_KEY};
+pub use server::{ChangeError, Clock, InjectedFailure, RunningSimulator, Simulator, DEMO_API_KEY};
 pub use store::Store;

@@ -31,7 +31,8 @@ use rust_decimal::Decimal;
 
 use crate::{
     dataset::{Dataset, DatasetError},
-    sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, Faults, Journal},
+    durable::{Change, StateError, StateLog},
+    sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, Faults, Journal, PlanError},
     store::{ConversionQuery, ConversionRequest, RecordError, ReportFilter, Sort, Store, Window},
 };
 
@@ -61,7 +62,32 @@ struct Shared {
     journal: Mutex<Journal>,
     /// What `reset` goes back to: the state the simulator started with.
     start: Start,
+    /// Where acknowledged changes are kept (`--state DIR`), when they are.
+    log: Option<Mutex<StateLog>>,
 }
+
+/// Why a change through the set-up API (or its methods) was not made.
+#[derive(Debug)]
+pub enum ChangeError {
+    /// The fault plan cannot work.
+    Plan(PlanError),
+    /// The data is invalid or refers to something that does not exist.
+    Data(DatasetError),
+    /// It could not be kept on disk (`--state`), so it was not made.
+    State(StateError),
+}
+
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChangeError::Plan(e) => e.fmt(f),
+            ChangeError::Data(e) => e.fmt(f),
+            ChangeError::State(e) => write!(f, "not made: it could not be kept on disk: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ChangeError {}
 
 /// The state a simulator started with.
 struct Start {
@@ -109,8 +135,19 @@ impl Simulator {
     }
 
     fn build(api_key: String, store: Store, clock: ClockSetting, faults: FaultPlan) -> Self {
+        Self::build_with_log(api_key, store, clock, faults, None)
+    }
+
+    fn build_with_log(
+        api_key: String,
+        store: Store,
+        clock: ClockSetting,
+        faults: FaultPlan,
+        log: Option<StateLog>,
+    ) -> Self {
         Self {
             shared: Arc::new(Shared {
+                log: log.map(Mutex::new),
                 api_key,
                 start: Start {
                     store: Arc::new(store.clone()),
@@ -150,6 +187,77 @@ impl Simulator {
         Self::build(shared.api_key.clone(), store, clock, faults)
     }
 
+    /// The same simulator keeping every acknowledged change in `dir` (`cake serve --state DIR`)
+    /// and restored from what is there: the changes a simulator with the same `start` (a
+    /// description of its starting data, such as `demo data`) made before. See
+    /// [`crate::durable`]. Call before cloning or serving.
+    pub fn with_state(self, dir: &std::path::Path, start: &str) -> Result<Self, StateError> {
+        let (log, changes) = StateLog::open(dir, start)?;
+        let shared = &self.shared;
+        let sim = Self::build_with_log(
+            shared.api_key.clone(),
+            read(&shared.store).clone(),
+            shared.start.clock.clone(),
+            shared.start.faults.clone(),
+            None,
+        );
+        for (i, change) in changes.into_iter().enumerate() {
+            sim.apply(change).map_err(|message| StateError {
+                path: dir.join("journal.ndjson"),
+                message: format!("change {} does not replay: {message}", i + 1),
+            })?;
+        }
+        // The restored state goes on from here; `reset` still goes back to the start.
+        let restored = Self::build_with_log(
+            shared.api_key.clone(),
+            read(&sim.shared.store).clone(),
+            read(&sim.shared.clock).clone(),
+            lock(&sim.shared.faults).plan().clone(),
+            Some(log),
+        );
+        let start = &self.shared.start;
+        let restored_shared = Arc::try_unwrap(restored.shared).ok().map(|s| Shared {
+            start: Start {
+                store: start.store.clone(),
+                clock: start.clock.clone(),
+                faults: start.faults.clone(),
+            },
+            ..s
+        });
+        Ok(Self {
+            shared: Arc::new(restored_shared.expect("a simulator just built is not shared")),
+        })
+    }
+
+    /// Applies a journaled change, without journaling it again.
+    fn apply(&self, change: Change) -> Result<(), String> {
+        match change {
+            Change::RecordConversion { request, now } => {
+                // It replays as it answered: an error then is the same error now.
+                let _ = write(&self.shared.store).record_conversion(request, now);
+            }
+            Change::Data { dataset } => {
+                dataset
+                    .load_into(&mut write(&self.shared.store))
+                    .map_err(|e| e.to_string())?;
+            }
+            Change::Clock { fixed } => {
+                *write(&self.shared.clock) = fixed.map_or(ClockSetting::Wall, ClockSetting::Fixed)
+            }
+            Change::Faults { plan } => *lock(&self.shared.faults) = Faults::new(plan),
+            Change::Reset => self.reset_locked(&mut write(&self.shared.store)),
+        }
+        Ok(())
+    }
+
+    /// Keeps `change` on disk before it is made, when the simulator keeps its state.
+    fn persist(&self, change: &Change) -> Result<(), StateError> {
+        match &self.shared.log {
+            Some(log) => lock(log).append(change),
+            None => Ok(()),
+        }
+    }
+
     /// The time "now" is for a conversion recorded without a `conversion_date`.
     pub fn now(&self) -> CakeDateTime {
         read(&self.shared.clock).now()
@@ -160,15 +268,27 @@ impl Simulator {
         read(&self.shared.clock).mode()
     }
 
-    /// Sets the clock (the set-up API's `PUT /_sim/clock`).
-    pub fn set_clock(&self, clock: ClockSetting) {
-        *write(&self.shared.clock) = clock;
+    /// Sets the clock (the set-up API's `PUT /_sim/clock`). A wall or fixed clock is kept by
+    /// `--state`; a custom one (a closure) is not.
+    pub fn set_clock(&self, clock: ClockSetting) -> Result<(), ChangeError> {
+        let mut current = write(&self.shared.clock);
+        match &clock {
+            ClockSetting::Wall => self.persist(&Change::Clock { fixed: None }),
+            ClockSetting::Fixed(t) => self.persist(&Change::Clock { fixed: Some(*t) }),
+            ClockSetting::Custom(_) => Ok(()),
+        }
+        .map_err(ChangeError::State)?;
+        *current = clock;
+        Ok(())
     }
 
     /// Puts scripted faults in force from now, replacing any (`PUT /_sim/faults`).
-    pub fn set_faults(&self, plan: FaultPlan) -> Result<(), crate::sandbox::PlanError> {
-        plan.validate()?;
-        *lock(&self.shared.faults) = Faults::new(plan);
+    pub fn set_faults(&self, plan: FaultPlan) -> Result<(), ChangeError> {
+        plan.validate().map_err(ChangeError::Plan)?;
+        let mut faults = lock(&self.shared.faults);
+        self.persist(&Change::Faults { plan: plan.clone() })
+            .map_err(ChangeError::State)?;
+        *faults = Faults::new(plan);
         Ok(())
     }
 
@@ -179,19 +299,33 @@ impl Simulator {
 
     /// Adds a dataset's entries to the store (`POST /_sim/data`): all of them, or none and the
     /// entry at fault.
-    pub fn load(&self, dataset: Dataset) -> Result<(), DatasetError> {
+    pub fn load(&self, dataset: Dataset) -> Result<(), ChangeError> {
         let mut store = write(&self.shared.store);
         let mut next = store.clone();
-        dataset.load_into(&mut next)?;
+        dataset
+            .clone()
+            .load_into(&mut next)
+            .map_err(ChangeError::Data)?;
+        self.persist(&Change::Data { dataset })
+            .map_err(ChangeError::State)?;
         *store = next;
         Ok(())
     }
 
     /// Back to the state the simulator started with: its data, clock and faults; the journal
     /// emptied (`POST /_sim/reset`).
-    pub fn reset(&self) {
+    pub fn reset(&self) -> Result<(), ChangeError> {
+        // One step under the store's lock: no conversion can land between the journaled reset
+        // and the reset itself.
+        let mut store = write(&self.shared.store);
+        self.persist(&Change::Reset).map_err(ChangeError::State)?;
+        self.reset_locked(&mut store);
+        Ok(())
+    }
+
+    fn reset_locked(&self, store: &mut Store) {
         let start = &self.shared.start;
-        *write(&self.shared.store) = start.store.as_ref().clone();
+        *store = start.store.as_ref().clone();
         *write(&self.shared.clock) = start.clock.clone();
         *lock(&self.shared.faults) = Faults::new(start.faults.clone());
         *lock(&self.shared.journal) = Journal::default();
@@ -436,7 +570,23 @@ impl Simulator {
             ],
         };
         let now = self.now();
-        match self.with_store_mut(|s| s.record_conversion(request, now)) {
+        let recorded = {
+            let mut store = write(&self.shared.store);
+            // Kept on disk first (with --state): a conversion acknowledged is never lost.
+            let change = Change::RecordConversion {
+                request: request.clone(),
+                now,
+            };
+            if let Err(e) = self.persist(&change) {
+                return failure(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &format!("the conversion was not recorded: the simulator could not keep it on disk ({e})"),
+                    None,
+                );
+            }
+            store.record_conversion(request, now)
+        };
+        match recorded {
             Ok(outcome) => ok(types::RecordConversionResponse {
                 request_status: types::SuccessStatus::Success,
                 conversion: outcome.conversion,

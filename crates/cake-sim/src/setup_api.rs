@@ -28,7 +28,7 @@ use serde_json::json;
 use crate::{
     dataset::Dataset,
     sandbox::{ClockSetting, FaultPlan},
-    server::failure,
+    server::{failure, ChangeError},
     Simulator,
 };
 
@@ -62,6 +62,21 @@ fn refused(sim: &Simulator, query: &Option<String>) -> Option<Response> {
 
 fn bad_body(message: String, parameter: Option<&str>) -> Response {
     failure(StatusCode::BAD_REQUEST, &message, parameter)
+}
+
+fn unavailable(e: &crate::durable::StateError) -> Response {
+    failure(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!("not made: it could not be kept on disk: {e}"),
+        None,
+    )
+}
+
+fn change_failed(e: &ChangeError) -> Response {
+    match e {
+        ChangeError::State(e) => unavailable(e),
+        other => bad_body(other.to_string(), None),
+    }
 }
 
 fn done(message: &str) -> Response {
@@ -105,6 +120,7 @@ async fn load_data(
         ("conversions", dataset.conversions.len()),
     ];
     match sim.load(dataset) {
+        Err(ChangeError::State(e)) => unavailable(&e),
         Ok(()) => {
             let added: Vec<String> = counts
                 .iter()
@@ -118,7 +134,7 @@ async fn load_data(
             };
             done(&format!("added {added}"))
         }
-        Err(crate::DatasetError::Invalid { entry, error }) => {
+        Err(ChangeError::Data(crate::DatasetError::Invalid { entry, error })) => {
             let at = format!("{entry}.{}", error.field);
             bad_body(format!("{entry}.{error}; nothing was added"), Some(&at))
         }
@@ -161,12 +177,14 @@ async fn put_clock(
     };
     let change: ClockChange = match serde_json::from_str(text) {
         Ok(c) => c,
-        Err(e) => return bad_body(
-            format!(
+        Err(e) => {
+            return bad_body(
+                format!(
                 "expected {{\"now\": \"YYYY-MM-DD HH:MM:SS\"}} or {{\"advance_seconds\": N}}: {e}"
             ),
-            None,
-        ),
+                None,
+            )
+        }
     };
     let now = match (change.now, change.advance_seconds) {
         (Some(now), None) => now,
@@ -192,24 +210,32 @@ async fn put_clock(
             )
         }
     };
-    sim.set_clock(ClockSetting::Fixed(now));
-    clock_body(&sim)
+    match sim.set_clock(ClockSetting::Fixed(now)) {
+        Ok(()) => clock_body(&sim),
+        Err(e) => change_failed(&e),
+    }
 }
 
 async fn delete_clock(State(sim): State<Simulator>, RawQuery(query): RawQuery) -> Response {
     if let Some(r) = refused(&sim, &query) {
         return r;
     }
-    sim.set_clock(ClockSetting::Wall);
-    clock_body(&sim)
+    match sim.set_clock(ClockSetting::Wall) {
+        Ok(()) => clock_body(&sim),
+        Err(e) => change_failed(&e),
+    }
 }
 
 async fn reset(State(sim): State<Simulator>, RawQuery(query): RawQuery) -> Response {
     if let Some(r) = refused(&sim, &query) {
         return r;
     }
-    sim.reset();
-    done("back to the data, clock and faults the simulator started with; journal emptied")
+    match sim.reset() {
+        Ok(()) => {
+            done("back to the data, clock and faults the simulator started with; journal emptied")
+        }
+        Err(e) => change_failed(&e),
+    }
 }
 
 async fn journal(State(sim): State<Simulator>, RawQuery(query): RawQuery) -> Response {
@@ -250,7 +276,8 @@ async fn put_faults(
     };
     match sim.set_faults(plan) {
         Ok(()) => Json(sim.faults()).into_response(),
-        Err(e) => bad_body(e.to_string(), Some(&e.at)),
+        Err(ChangeError::Plan(e)) => bad_body(e.to_string(), Some(&e.at)),
+        Err(e) => change_failed(&e),
     }
 }
 
@@ -258,6 +285,8 @@ async fn delete_faults(State(sim): State<Simulator>, RawQuery(query): RawQuery) 
     if let Some(r) = refused(&sim, &query) {
         return r;
     }
-    let _ = sim.set_faults(FaultPlan::default());
-    Json(sim.faults()).into_response()
+    match sim.set_faults(FaultPlan::default()) {
+        Ok(()) => Json(sim.faults()).into_response(),
+        Err(e) => change_failed(&e),
+    }
 }

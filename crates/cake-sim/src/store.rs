@@ -199,8 +199,9 @@ fn seed_err(field: &str, message: impl Into<String>) -> SeedError {
     }
 }
 
-/// A Record Conversion request, its parameters parsed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A Record Conversion request, its parameters parsed. (Serializable so that `--state` can keep
+/// it: recording it again on the same state gives the same conversion.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConversionRequest {
     /// The click to convert.
     pub click_id: String,
