@@ -56,7 +56,9 @@ struct Shared {
     /// One lock around the whole store. Reads (reports, lists) share it, so concurrent reports
     /// do not queue; Record Conversion takes it exclusively, so its dedup check and insert are
     /// one step and two racing requests with the same `unique_id` record one conversion.
-    store: RwLock<Store>,
+    /// Shared with `start.store` until the first change (copy on write), so that keeping the
+    /// start for `reset` costs no copy at start-up nor memory until something changes.
+    store: RwLock<Arc<Store>>,
     clock: RwLock<ClockSetting>,
     faults: Mutex<Faults>,
     journal: Mutex<Journal>,
@@ -128,19 +130,19 @@ impl Simulator {
     pub fn new(api_key: impl Into<String>, store: Store) -> Self {
         Self::build(
             api_key.into(),
-            store,
+            Arc::new(store),
             ClockSetting::Wall,
             FaultPlan::default(),
         )
     }
 
-    fn build(api_key: String, store: Store, clock: ClockSetting, faults: FaultPlan) -> Self {
+    fn build(api_key: String, store: Arc<Store>, clock: ClockSetting, faults: FaultPlan) -> Self {
         Self::build_with_log(api_key, store, clock, faults, None)
     }
 
     fn build_with_log(
         api_key: String,
-        store: Store,
+        store: Arc<Store>,
         clock: ClockSetting,
         faults: FaultPlan,
         log: Option<StateLog>,
@@ -150,7 +152,7 @@ impl Simulator {
                 log: log.map(Mutex::new),
                 api_key,
                 start: Start {
-                    store: Arc::new(store.clone()),
+                    store: store.clone(),
                     clock: clock.clone(),
                     faults: faults.clone(),
                 },
@@ -234,11 +236,12 @@ impl Simulator {
         match change {
             Change::RecordConversion { request, now } => {
                 // It replays as it answered: an error then is the same error now.
-                let _ = write(&self.shared.store).record_conversion(request, now);
+                let _ =
+                    Arc::make_mut(&mut write(&self.shared.store)).record_conversion(request, now);
             }
             Change::Data { dataset } => {
                 dataset
-                    .load_into(&mut write(&self.shared.store))
+                    .load_into(Arc::make_mut(&mut write(&self.shared.store)))
                     .map_err(|e| e.to_string())?;
             }
             Change::Clock { fixed } => {
@@ -301,14 +304,14 @@ impl Simulator {
     /// entry at fault.
     pub fn load(&self, dataset: Dataset) -> Result<(), ChangeError> {
         let mut store = write(&self.shared.store);
-        let mut next = store.clone();
+        let mut next = store.as_ref().clone();
         dataset
             .clone()
             .load_into(&mut next)
             .map_err(ChangeError::Data)?;
         self.persist(&Change::Data { dataset })
             .map_err(ChangeError::State)?;
-        *store = next;
+        *store = Arc::new(next);
         Ok(())
     }
 
@@ -323,9 +326,9 @@ impl Simulator {
         Ok(())
     }
 
-    fn reset_locked(&self, store: &mut Store) {
+    fn reset_locked(&self, store: &mut Arc<Store>) {
         let start = &self.shared.start;
-        *store = start.store.as_ref().clone();
+        *store = start.store.clone();
         *write(&self.shared.clock) = start.clock.clone();
         *lock(&self.shared.faults) = Faults::new(start.faults.clone());
         *lock(&self.shared.journal) = Journal::default();
@@ -344,7 +347,7 @@ impl Simulator {
 
     /// Changes the store (under its exclusive lock), e.g. to seed clicks during a test.
     pub fn with_store_mut<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(&mut write(&self.shared.store))
+        f(Arc::make_mut(&mut write(&self.shared.store)))
     }
 
     /// Makes the next `count` requests (any operation, before authentication) fail with this
@@ -584,7 +587,7 @@ impl Simulator {
                     None,
                 );
             }
-            store.record_conversion(request, now)
+            Arc::make_mut(&mut store).record_conversion(request, now)
         };
         match recorded {
             Ok(outcome) => ok(types::RecordConversionResponse {
