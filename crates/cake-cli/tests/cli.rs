@@ -781,20 +781,9 @@ fn serve_takes_a_faults_file_and_names_a_bad_rule() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A blocking GET returning JSON, with just enough HTTP/1.1 (`Connection: close`, read to the
-/// end) that the test needs no HTTP client of its own.
+/// A blocking GET returning JSON (see [`http`]).
 fn http_get_json(url: &str) -> Value {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let response = http("GET", url, "");
     let body = response
         .split_once("\r\n\r\n")
         .map(|(_, b)| b)
@@ -919,13 +908,19 @@ async fn a_sigkilled_server_with_state_keeps_every_answered_conversion_exactly_o
 }
 
 fn http_post(url: &str, body: &str) -> String {
+    http("POST", url, body)
+}
+
+/// One blocking HTTP/1.1 exchange, with just enough of the protocol (`Connection: close`, read
+/// to the end) that these tests need no HTTP client of their own; the whole response as text.
+fn http(method: &str, url: &str, body: &str) -> String {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_once('/').unwrap();
     let mut stream = std::net::TcpStream::connect(host).unwrap();
     write!(
         stream,
-        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

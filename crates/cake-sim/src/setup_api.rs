@@ -87,6 +87,11 @@ fn utf8(body: &Bytes) -> Result<&str, String> {
     std::str::from_utf8(body).map_err(|_| "the body is not UTF-8 text".to_string())
 }
 
+/// The body as JSON of type `T`, or the message of a 400 saying what was `expected`.
+fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes, expected: &str) -> Result<T, String> {
+    serde_json::from_str(utf8(body)?).map_err(|e| format!("expected {expected}: {e}"))
+}
+
 async fn load_data(
     State(sim): State<Simulator>,
     RawQuery(query): RawQuery,
@@ -171,20 +176,12 @@ async fn put_clock(
     if let Some(r) = refused(&sim, &query) {
         return r;
     }
-    let text = match utf8(&body) {
-        Ok(t) => t,
-        Err(m) => return bad_body(m, None),
-    };
-    let change: ClockChange = match serde_json::from_str(text) {
+    let change: ClockChange = match json_body(
+        &body,
+        "{\"now\": \"YYYY-MM-DD HH:MM:SS\"} or {\"advance_seconds\": N}",
+    ) {
         Ok(c) => c,
-        Err(e) => {
-            return bad_body(
-                format!(
-                "expected {{\"now\": \"YYYY-MM-DD HH:MM:SS\"}} or {{\"advance_seconds\": N}}: {e}"
-            ),
-                None,
-            )
-        }
+        Err(m) => return bad_body(m, None),
     };
     let now = match (change.now, change.advance_seconds) {
         (Some(now), None) => now,
@@ -261,18 +258,10 @@ async fn put_faults(
     if let Some(r) = refused(&sim, &query) {
         return r;
     }
-    let text = match utf8(&body) {
-        Ok(t) => t,
-        Err(m) => return bad_body(m, None),
-    };
-    let plan: FaultPlan = match serde_json::from_str(text) {
+    let plan: FaultPlan = match json_body(&body, "a fault plan (see cake_sim::sandbox::FaultPlan)")
+    {
         Ok(p) => p,
-        Err(e) => {
-            return bad_body(
-                format!("expected a fault plan (see cake_sim::sandbox::FaultPlan): {e}"),
-                None,
-            )
-        }
+        Err(m) => return bad_body(m, None),
     };
     match sim.set_faults(plan) {
         Ok(()) => Json(sim.faults()).into_response(),
