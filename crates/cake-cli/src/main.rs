@@ -139,6 +139,27 @@ const ROW_LIMIT: &str = "row_limit";
 
 /// The whole command line: the global flags and `serve` from the derive API, one subcommand per
 /// operation with a flag per parameter of the spec.
+/// `cake serve --help`: only the flags that apply to serving. The global flags that talk to a
+/// CAKE or print rows (`--base-url`, `--format`, `--all`, `--verbose`) are accepted there, as
+/// everywhere, but not shown: the help is rendered from a command of serve's own flags and the
+/// api_key (which `serve` accepts), taken from their one definition.
+fn serve_help() -> String {
+    let globals = GlobalArgs::augment_args(clap::Command::new("cake"));
+    let mut own = ServeArgs::augment_args(
+        clap::Command::new("serve")
+            .bin_name("cake serve")
+            .about(SERVE_ABOUT),
+    );
+    if let Some(api_key) = globals
+        .get_arguments()
+        .find(|a| a.get_id() == "api_key")
+        .cloned()
+    {
+        own = own.arg(api_key.global(false));
+    }
+    own.render_long_help().to_string()
+}
+
 fn cli_command() -> clap::Command {
     let mut cake = GlobalArgs::augment_args(
         clap::Command::new("cake")
@@ -148,9 +169,10 @@ fn cli_command() -> clap::Command {
             .subcommand_required(true)
             .arg_required_else_help(true),
     )
-    .subcommand(ServeArgs::augment_args(
-        clap::Command::new("serve").about(SERVE_ABOUT),
-    ));
+    .subcommand(
+        ServeArgs::augment_args(clap::Command::new("serve").about(SERVE_ABOUT))
+            .override_help(serve_help()),
+    );
     for command in OPERATION_COMMANDS {
         let Some(op) = spec::operation(command.operation_id) else {
             continue; // `every_operation_command_names_an_operation_of_the_spec` holds this.

@@ -928,3 +928,28 @@ fn http(method: &str, url: &str, body: &str) -> String {
     stream.read_to_string(&mut response).unwrap();
     response
 }
+
+#[test]
+fn serve_help_shows_only_the_flags_that_apply_to_serving() {
+    let output = cake().args(["serve", "--help"]).output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for shown in [
+        "--addr",
+        "--data",
+        "--demo-scale",
+        "--faults",
+        "--state",
+        "--api-key",
+        "/_sim/",
+    ] {
+        assert!(help.contains(shown), "{shown} missing from: {help}");
+    }
+    // As options; the api_key's own help may still mention --base-url in its text.
+    for hidden in ["--base-url", "--format", "--all", "--verbose"] {
+        assert!(
+            !help.lines().any(|l| l.trim_start().starts_with(hidden)),
+            "{hidden} offered in: {help}"
+        );
+    }
+}
