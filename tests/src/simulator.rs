@@ -91,8 +91,13 @@ impl LocalSimulator {
 
     /// An SDK client with the simulator's key, retries off.
     pub fn client(&self) -> Result<Client, String> {
+        self.client_with(RetryPolicy::none())
+    }
+
+    /// An SDK client with the simulator's key and this retry policy.
+    pub fn client_with(&self, retry: RetryPolicy) -> Result<Client, String> {
         Client::builder(self.base_url(), self.api_key.as_str())
-            .retry(RetryPolicy::none())
+            .retry(retry)
             .build()
             .map_err(|e| e.to_string())
     }

@@ -8,6 +8,7 @@
 mod coverage;
 mod examples;
 mod exchanges;
+mod faults;
 mod invariants;
 mod negative;
 mod refusals;
