@@ -129,22 +129,27 @@ fn cargo(args: &[&str]) -> Result<(), String> {
     }
 }
 
-/// The standard output of `cargo ARGS` run at the root, or an error with its standard error.
-fn cargo_stdout(args: &[&str]) -> Result<String, String> {
-    let output = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+/// The standard output of `program ARGS` run at the root, or an error with its standard error.
+fn run_stdout(program: &str, args: &[&str]) -> Result<String, String> {
+    let output = Command::new(program)
         .args(args)
         .current_dir(root())
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
         Err(format!(
-            "`cargo {}` failed:\n{}",
+            "`{program} {}` failed:\n{}",
             args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
+            String::from_utf8_lossy(&output.stderr).trim()
         ))
     }
+}
+
+/// The standard output of `cargo ARGS` run at the root.
+fn cargo_stdout(args: &[&str]) -> Result<String, String> {
+    run_stdout(&env::var("CARGO").unwrap_or_else(|_| "cargo".into()), args)
 }
 
 /// The `OUT_DIR` of cake-client's build script after a build with `features`.
@@ -188,20 +193,7 @@ fn codegen() -> Result<(), String> {
 }
 
 fn git(args: &[&str]) -> Result<String, String> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(format!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    }
+    run_stdout("git", args)
 }
 
 /// `[workspace.package] version` of a root Cargo.toml (cake-client's version).
