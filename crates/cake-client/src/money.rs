@@ -32,10 +32,47 @@ pub mod json {
 
     /// Writes `value` as a JSON number with exactly its digits.
     pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-        // A Decimal's Display is plain digits (never an exponent): valid JSON number text.
-        RawValue::from_string(value.to_string())
-            .map_err(ser::Error::custom)?
-            .serialize(serializer)
+        let mut buffer = [0u8; DIGITS_MAX];
+        let text = write_digits(value, &mut buffer);
+        // Plain digits, never an exponent: valid JSON number text (checked, without allocating).
+        let raw: &RawValue = serde_json::from_str(text).map_err(ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+
+    /// A sign, 29 digits, a point and a leading zero fit with room to spare.
+    const DIGITS_MAX: usize = 40;
+
+    /// The Decimal's digits as its `Display` writes them (`-12.50`, `0.007`, `18`), into
+    /// `buffer`, without allocating: a report page writes thousands of amounts.
+    pub(crate) fn write_digits<'b>(value: &Decimal, buffer: &'b mut [u8; DIGITS_MAX]) -> &'b str {
+        let mut integer = itoa::Buffer::new();
+        let digits = integer.format(value.mantissa().unsigned_abs()).as_bytes();
+        let scale = value.scale() as usize;
+        let mut at = 0;
+        let mut put = |bytes: &[u8], buffer: &mut [u8; DIGITS_MAX]| {
+            buffer[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        if value.is_sign_negative() && !value.is_zero() {
+            put(b"-", buffer);
+        }
+        if digits.len() > scale {
+            let (whole, fraction) = digits.split_at(digits.len() - scale);
+            put(whole, buffer);
+            if scale > 0 {
+                put(b".", buffer);
+                put(fraction, buffer);
+            }
+        } else {
+            // 0.00ddd: as many zeros after the point as the digits are short of the scale.
+            put(b"0.", buffer);
+            for _ in digits.len()..scale {
+                put(b"0", buffer);
+            }
+            put(digits, buffer);
+        }
+        // Only ASCII digits, '-' and '.' were written.
+        std::str::from_utf8(&buffer[..at]).unwrap_or("0")
     }
 
     /// Reads a JSON number with its exact digits; anything else is an error naming what came.
@@ -132,6 +169,46 @@ mod tests {
     use rust_decimal_macros::dec;
 
     use super::*;
+
+    #[test]
+    fn written_digits_are_the_decimals_display() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut values = vec![
+            Decimal::ZERO,
+            Decimal::MAX,
+            Decimal::MIN,
+            dec!(0.00),
+            dec!(-0.00),
+            Decimal::from_parts(0, 0, 0, true, 0),
+            dec!(18.00),
+            dec!(0.007),
+            dec!(-12.5),
+            Decimal::new(1, 28),
+            Decimal::new(-1, 28),
+        ];
+        for _ in 0..20_000 {
+            let (lo, mid, hi) = (next() as u32, next() as u32, next() as u32);
+            let hi = hi.checked_shr((next() % 33) as u32).unwrap_or(0);
+            let mid = if next() % 3 == 0 { 0 } else { mid };
+            let scale = (next() % 29) as u32;
+            values.push(Decimal::from_parts(lo, mid, hi, next() % 2 == 0, scale));
+            values.push(Decimal::new((next() % 100_000) as i64, scale.min(6)));
+        }
+        for value in values {
+            let mut buffer = [0u8; 40];
+            assert_eq!(
+                json::write_digits(&value, &mut buffer),
+                value.to_string(),
+                "{value:?}"
+            );
+        }
+    }
 
     #[derive(Debug, Deserialize, Serialize, PartialEq)]
     struct Row {
