@@ -116,7 +116,6 @@ impl LocalSimulator {
         self.simulator().with_store(|store| {
             store
                 .clicks()
-                .iter()
                 .map(|click| {
                     let mut values = vec![
                         ("click_id".to_string(), click.click_id.clone()),

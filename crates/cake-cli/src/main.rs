@@ -717,7 +717,7 @@ async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
     // What the state directory was made on: a restart must start the same way.
     let start = format!(
         "{what} ({} clicks, {} conversions)",
-        store.clicks().len(),
+        store.click_count(),
         store.conversions().len()
     );
     let key_note = match api_key {
@@ -745,7 +745,7 @@ async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
             .map_err(|e| Failure::local(format!("cannot use the state directory: {e}")))?;
         state_note = format!("; state kept in {}", dir.display());
     }
-    let (clicks, conversions) = sim.with_store(|s| (s.clicks().len(), s.conversions().len()));
+    let (clicks, conversions) = sim.with_store(|s| (s.click_count(), s.conversions().len()));
     let running = sim
         .serve(&args.addr)
         .await

@@ -100,16 +100,15 @@ async fn store_size(clicks: u64) {
     let t = Instant::now();
     let store = demo::demo_store_scaled(clicks);
     let built = t.elapsed();
-    let (n_clicks, n_conversions) = (store.clicks().len(), store.conversions().len());
+    let (n_clicks, n_conversions) = (store.click_count(), store.conversions().len());
     // (click_id, offer_id) of generated clicks, to record conversions against.
     let targets: Arc<Vec<(String, u32)>> = Arc::new(
         store
             .clicks()
-            .iter()
             .filter(|c| c.click_id.starts_with("load-"))
             .step_by(7)
             .take(50_000)
-            .map(|c| (c.click_id.clone(), c.offer_id))
+            .map(|c| (c.click_id, c.offer_id))
             .collect(),
     );
     let sim = Simulator::new(KEY, store);

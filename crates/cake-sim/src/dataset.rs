@@ -412,6 +412,7 @@ impl Dataset {
                 }),
             )?;
         }
+        store.index_clicks();
         Ok(())
     }
 }

@@ -415,5 +415,6 @@ pub fn demo_store_scaled(extra_clicks: u64) -> Store {
             next_conversion_id += 1;
         }
     }
+    store.index_clicks();
     store
 }

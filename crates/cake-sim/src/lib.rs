@@ -33,6 +33,8 @@
 //! # Ok(()) }
 //! ```
 
+mod calendar;
+mod clicks;
 pub mod dataset;
 pub mod demo;
 pub mod durable;

@@ -1,27 +1,36 @@
-//! Per-day report aggregates, kept up to date as clicks and counted conversions are added, so
-//! that a report sums a few cells per day instead of scanning every click in its range.
+//! Report aggregates, kept up to date as clicks and counted conversions are added, so that a
+//! report sums a few blocks per row instead of scanning every click in its range.
 //!
 //! This is a cache of the store's clicks and conversions, never a source of truth: it must always
-//! give exactly the figures a scan of the store would (the `report_index` property test compares
+//! give exactly the figures a scan of the store gives (the `report_index` property test compares
 //! them), it never does I/O or panics, and money stays `Decimal`.
 //!
-//! Why several roll-ups: a report groups by offer, affiliate or advertiser and filters by offer,
-//! affiliate, advertiser, vertical and country. Advertiser and vertical are properties of the
-//! offer, so (day, offer) answers every query without an affiliate or country in it; the finer
-//! cells exist only for the queries that need them, each keyed so the query visits only its part.
+//! What it holds, each per day, month and year ([`Calendar`], so a year range is one block):
+//! - per offer, the summable figures: every query without an affiliate or country in it (the
+//!   advertiser and the vertical are properties of the offer);
+//! - per affiliate, the same: the Affiliate Report without offer-derived or country filters.
 //!
-//! Unique clicks (distinct IPs over a date range) do not sum across days, so they are counted
-//! exactly with "previous day" bookkeeping: for every (offer, IP) the days it clicked are kept,
-//! and for every (offer, day) the sorted list of each distinct IP's previous click day on that
-//! offer. An IP clicked the offer in `[s, e]` exactly once "for the first time since before `s`",
-//! so the distinct IPs in `[s, e]` are the entries of days `s..=e` whose previous day is before
-//! `s`: a binary search per day. This covers the Offer Report without an affiliate or country
-//! filter; with one of those the store scans the matching clicks (see `Store::unique_ips_by_scan`).
+//! Queries with an affiliate or country filter, or an Affiliate Report filtered by offer,
+//! scan the range's clicks instead (`Store::tally`): keeping (offer, affiliate) or country cells
+//! per day would cost about as much memory as the clicks themselves.
+//!
+//! Unique clicks (distinct IPs over a date range) do not sum across days. They are counted
+//! exactly with "previous day" bookkeeping: every (offer, IP, day) the IP clicked the offer is an
+//! entry carrying the IP's previous click day on that offer. An IP clicked the offer in `[s, e]`
+//! exactly once "for the first time since before `s`", so the distinct IPs in `[s, e]` are the
+//! entries of days `s..=e` whose previous day is before `s`: per block, a binary search in its
+//! sorted list of previous days. The lists are rebuilt per offer from the click table (one sort)
+//! when clicks were added: an offer whose lists are out of date answers `None`, and the store
+//! counts by scanning until [`ReportIndex::rebuild_unique`] runs (the store runs it after every
+//! batch of clicks).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+
+use crate::calendar::{day_key, Calendar, Level};
+use crate::clicks::ClickTable;
 
 /// "No earlier click": sorts before every day.
 const NO_DAY: i32 = i32::MIN;
@@ -44,156 +53,135 @@ impl Cell {
     }
 }
 
-/// The days one IP clicked one offer, ascending. Most IPs click an offer on one day only, so
-/// that case takes no allocation (this map has an entry per (offer, IP): about one per click).
-#[derive(Debug, Clone)]
-enum IpDays {
-    One(i32),
-    Many(Vec<i32>),
+/// One block's unique-click entries.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Entries {
+    /// Each entry's previous click day, sorted.
+    previous: Vec<i32>,
+    /// The block's first day.
+    start: i32,
+    /// How many entries have no click before the block's first day: the answer for a range
+    /// that starts with this block (a year, a month), without searching.
+    new_at_start: u64,
 }
 
-/// Where a click or conversion sits in every roll-up.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Dimensions {
-    pub day: NaiveDate,
-    pub offer_id: u32,
-    pub affiliate_id: u32,
-    /// The click's country code, interned by [`ReportIndex::country`].
-    pub country: u32,
+impl Entries {
+    /// How many entries have their previous click day before `first`.
+    fn before(&self, first: i32) -> u64 {
+        if first == self.start {
+            self.new_at_start
+        } else {
+            self.previous.partition_point(|&p| p < first) as u64
+        }
+    }
 }
 
 /// The aggregates. Fields are read by `Store`'s query planner (`Store::tally`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReportIndex {
-    /// day → offer → figures: every query without an affiliate or country in it.
-    pub by_offer: BTreeMap<NaiveDate, BTreeMap<u32, Cell>>,
-    /// day → affiliate → figures: the Affiliate Report without offer-derived filters.
-    pub by_affiliate: BTreeMap<NaiveDate, BTreeMap<u32, Cell>>,
-    /// day → offer → affiliate → figures: an affiliate filter, or the Affiliate Report with an
-    /// offer, advertiser or vertical filter.
-    pub by_offer_affiliate: BTreeMap<NaiveDate, BTreeMap<u32, BTreeMap<u32, Cell>>>,
-    /// (country, day) → (offer, affiliate) → figures: a country filter.
-    pub by_country: BTreeMap<(u32, NaiveDate), BTreeMap<(u32, u32), Cell>>,
-    /// Click country codes, interned (a filter naming a code no click has matches nothing).
-    pub country_ids: HashMap<String, u32>,
-    /// (offer, IP) → the days it clicked.
-    ip_days: HashMap<(u32, u32), IpDays>,
-    /// offer → day → each distinct IP's previous click day on the offer, sorted.
-    previous_days: HashMap<u32, BTreeMap<i32, Vec<i32>>>,
-}
-
-fn day_number(day: NaiveDate) -> i32 {
-    day.num_days_from_ce()
-}
-
-fn insert_sorted(values: &mut Vec<i32>, value: i32) {
-    let at = values.partition_point(|&v| v < value);
-    values.insert(at, value);
+    /// offer → its figures per day, month and year.
+    pub by_offer: BTreeMap<u32, Calendar<Cell>>,
+    /// affiliate → its figures per day, month and year.
+    pub by_affiliate: BTreeMap<u32, Calendar<Cell>>,
+    /// offer → per day, month and year, its entries' previous click days (see the header).
+    previous_days: BTreeMap<u32, Calendar<Entries>>,
+    /// Offers with clicks added since their `previous_days` were built.
+    stale: BTreeSet<u32>,
 }
 
 impl ReportIndex {
-    /// The interned id of a click's country code, adding it when new.
-    pub fn country(&mut self, code: &str) -> u32 {
-        if let Some(&id) = self.country_ids.get(code) {
-            return id;
+    /// Counts a click on its day. Its offer's unique-click lists are out of date until
+    /// [`ReportIndex::rebuild_unique`].
+    pub fn add_click(&mut self, day: NaiveDate, offer_id: u32, affiliate_id: u32) {
+        for calendar in [
+            self.by_offer.entry(offer_id).or_default(),
+            self.by_affiliate.entry(affiliate_id).or_default(),
+        ] {
+            calendar.update(day, |cell| cell.clicks += 1);
         }
-        let id = self.country_ids.len() as u32;
-        self.country_ids.insert(code.to_string(), id);
-        id
+        self.stale.insert(offer_id);
     }
 
-    fn cells(&mut self, at: Dimensions) -> [&mut Cell; 4] {
-        [
-            self.by_offer
-                .entry(at.day)
-                .or_default()
-                .entry(at.offer_id)
-                .or_default(),
-            self.by_affiliate
-                .entry(at.day)
-                .or_default()
-                .entry(at.affiliate_id)
-                .or_default(),
-            self.by_offer_affiliate
-                .entry(at.day)
-                .or_default()
-                .entry(at.offer_id)
-                .or_default()
-                .entry(at.affiliate_id)
-                .or_default(),
-            self.by_country
-                .entry((at.country, at.day))
-                .or_default()
-                .entry((at.offer_id, at.affiliate_id))
-                .or_default(),
-        ]
-    }
-
-    /// Counts a click (on its click day) from the IP interned as `ip`.
-    pub fn add_click(&mut self, at: Dimensions, ip: u32) {
-        for cell in self.cells(at) {
-            cell.clicks += 1;
-        }
-        self.add_ip_day(at.offer_id, ip, day_number(at.day));
-    }
-
-    /// Counts a conversion the reports count, on its conversion day, with its click's
-    /// dimensions.
-    pub fn add_conversion(&mut self, at: Dimensions, payout: Decimal, revenue: Decimal) {
-        for cell in self.cells(at) {
-            cell.add_conversion(payout, revenue);
+    /// Counts a conversion the reports count, on its conversion day, in its click's offer and
+    /// affiliate.
+    pub fn add_conversion(
+        &mut self,
+        day: NaiveDate,
+        offer_id: u32,
+        affiliate_id: u32,
+        payout: Decimal,
+        revenue: Decimal,
+    ) {
+        for calendar in [
+            self.by_offer.entry(offer_id).or_default(),
+            self.by_affiliate.entry(affiliate_id).or_default(),
+        ] {
+            calendar.update(day, |cell| cell.add_conversion(payout, revenue));
         }
     }
 
-    fn add_ip_day(&mut self, offer_id: u32, ip: u32, day: i32) {
-        // Find the IP's click days around this one; a day it already clicked changes nothing.
-        let (previous, next) = match self.ip_days.get_mut(&(offer_id, ip)) {
-            None => {
-                self.ip_days.insert((offer_id, ip), IpDays::One(day));
-                (NO_DAY, None)
+    /// Rebuilds the unique-click lists of every offer with clicks added since, in one pass
+    /// over the clicks and one sort.
+    pub fn rebuild_unique(&mut self, clicks: &ClickTable) {
+        if self.stale.is_empty() {
+            return;
+        }
+        // (offer, IP, day) of the stale offers' clicks, sorted: each (offer, IP)'s days in order.
+        let mut entries: Vec<(u32, u64, i32)> = clicks
+            .rows()
+            .iter()
+            .filter(|row| self.stale.contains(&row.offer_id))
+            .map(|row| (row.offer_id, row.ip, day_key(row.day())))
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        for offer_id in &self.stale {
+            self.previous_days.remove(offer_id);
+        }
+        let mut previous: Option<(u32, u64, i32)> = None;
+        for &(offer_id, ip, day) in &entries {
+            let previous_day = match previous {
+                Some((o, i, d)) if o == offer_id && i == ip => d,
+                _ => NO_DAY,
+            };
+            previous = Some((offer_id, ip, day));
+            let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or_default();
+            let calendar = self.previous_days.entry(offer_id).or_default();
+            calendar.update_with_start(date, |block, start| {
+                block.start = start;
+                block.previous.push(previous_day);
+            });
+        }
+        drop(entries);
+        for offer_id in std::mem::take(&mut self.stale) {
+            if let Some(calendar) = self.previous_days.get_mut(&offer_id) {
+                calendar.for_each_mut(|block| {
+                    block.previous.sort_unstable();
+                    block.previous.shrink_to_fit();
+                    let start = block.start;
+                    block.new_at_start = block.previous.partition_point(|&p| p < start) as u64;
+                });
             }
-            Some(entry) => {
-                if let IpDays::One(d) = *entry {
-                    if d == day {
-                        return;
-                    }
-                    *entry = IpDays::Many(vec![d]);
-                }
-                let IpDays::Many(days) = entry else { return };
-                match days.binary_search(&day) {
-                    Ok(_) => return,
-                    Err(at) => {
-                        let previous = if at > 0 { days[at - 1] } else { NO_DAY };
-                        let next = days.get(at).copied();
-                        days.insert(at, day);
-                        (previous, next)
-                    }
-                }
-            }
-        };
-        let by_day = self.previous_days.entry(offer_id).or_default();
-        insert_sorted(by_day.entry(day).or_default(), previous);
-        if let Some(next) = next {
-            // The next click day's entry for this IP pointed at `previous`; it now points here.
-            let entries = by_day.entry(next).or_default();
-            if let Ok(at) = entries.binary_search(&previous) {
-                entries.remove(at);
-            }
-            insert_sorted(entries, day);
         }
     }
 
-    /// Distinct IPs among the offer's clicks from `start` to `end`, inclusive.
-    pub fn unique_ips(&self, offer_id: u32, start: NaiveDate, end: NaiveDate) -> u64 {
-        let (start, end) = (day_number(start), day_number(end));
-        if start > end {
-            return 0;
+    /// Distinct IPs among the offer's clicks from `start` to the range's end, inclusive; `None`
+    /// when the offer's lists are out of date (the caller counts by scanning).
+    /// `cover` is the range's [`crate::calendar::cover`].
+    pub fn unique_ips(
+        &self,
+        offer_id: u32,
+        start: NaiveDate,
+        cover: &[(Level, i32, i32)],
+    ) -> Option<u64> {
+        if self.stale.contains(&offer_id) {
+            return None;
         }
-        self.previous_days.get(&offer_id).map_or(0, |by_day| {
-            by_day
-                .range(start..=end)
-                .map(|(_, previous)| previous.partition_point(|&p| p < start) as u64)
-                .sum()
-        })
+        let first = day_key(start);
+        let mut count = 0u64;
+        if let Some(calendar) = self.previous_days.get(&offer_id) {
+            calendar.for_cover(cover, |block| count += block.before(first));
+        }
+        Some(count)
     }
 }

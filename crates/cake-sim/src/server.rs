@@ -105,7 +105,7 @@ struct Start {
 /// # async fn demo() -> std::io::Result<()> {
 /// let sim = cake_sim::Simulator::demo("test-key").serve("127.0.0.1:0").await?;
 /// let client = cake_client::Client::builder(sim.base_url(), "test-key").build().unwrap();
-/// let clicks = sim.simulator().with_store(|store| store.clicks().len());
+/// let clicks = sim.simulator().with_store(|store| store.click_count());
 /// # let _ = (client, clicks); Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -733,7 +733,34 @@ fn same_secret(given: &str, expected: &str) -> bool {
 }
 
 fn ok<T: serde::Serialize>(body: T) -> Response {
-    (StatusCode::OK, Json(body)).into_response()
+    json(StatusCode::OK, &body)
+}
+
+/// A JSON answer, written into one buffer sized for a report page (axum's `Json` starts at 128
+/// bytes and grows it many times for a 50-row report).
+fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    let mut buffer = Vec::with_capacity(16 * 1024);
+    match serde_json::to_writer(&mut buffer, body) {
+        Ok(()) => (
+            status,
+            [(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            buffer,
+        )
+            .into_response(),
+        // The spec's types always serialize (money is a Decimal's digits); were one not to, the
+        // answer says so in the Failure envelope instead of sending half a body.
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(serde_json::json!({
+                "request_status": "Failure",
+                "message": format!("the simulator could not write its answer: {e}"),
+            })),
+        )
+            .into_response(),
+    }
 }
 
 fn bad_request(e: ParamError) -> Response {
@@ -751,7 +778,7 @@ pub(crate) fn failure(status: StatusCode, message: &str, parameter: Option<&str>
         message: message.to_string(),
         parameter: parameter.map(str::to_string),
     };
-    (status, Json(body)).into_response()
+    json(status, &body)
 }
 
 /// The query with the api_key's value replaced by `***`, for the journal.

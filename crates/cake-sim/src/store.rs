@@ -23,7 +23,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::report_index::{Cell, Dimensions, ReportIndex};
+use crate::clicks::ClickTable;
+use crate::report_index::{Cell, ReportIndex};
 
 use cake_client::{types, CakeDateTime};
 use chrono::NaiveDate;
@@ -312,10 +313,12 @@ impl Window {
         take: u64::MAX,
     };
 
-    fn apply<T>(&self, rows: Vec<T>) -> Vec<T> {
+    fn apply<T>(&self, mut rows: Vec<T>) -> Vec<T> {
         let skip = usize::try_from(self.skip).unwrap_or(usize::MAX);
         let take = usize::try_from(self.take).unwrap_or(usize::MAX);
-        rows.into_iter().skip(skip).take(take).collect()
+        rows.drain(..skip.min(rows.len()));
+        rows.truncate(take);
+        rows
     }
 }
 
@@ -427,6 +430,18 @@ impl Tally {
             .checked_add(cell.revenue)
             .unwrap_or(self.revenue);
     }
+
+    fn add_conversion(&mut self, conversion: &ConversionRecord) {
+        self.conversions += 1;
+        self.payout = self
+            .payout
+            .checked_add(conversion.payout)
+            .unwrap_or(self.payout);
+        self.revenue = self
+            .revenue
+            .checked_add(conversion.revenue)
+            .unwrap_or(self.revenue);
+    }
 }
 
 /// What a report's rows are keyed by.
@@ -481,16 +496,37 @@ pub fn conversion_rate(conversions: u64, clicks: u64) -> f64 {
     if clicks == 0 {
         return 0.0;
     }
-    let rate = Decimal::from(conversions) * Decimal::ONE_HUNDRED / Decimal::from(clicks);
-    let rounded = rate.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    // A Decimal of two decimals prints digits that parse back to the nearest f64.
-    rounded.to_string().parse().unwrap_or(0.0)
+    // The rate in hundredths, rounded half up, in integers: exact for any counts.
+    let hundredths =
+        (u128::from(conversions) * 20_000 + u128::from(clicks)) / (2 * u128::from(clicks));
+    if hundredths < 1 << 53 {
+        // Exact as an f64, so the division is the correctly rounded nearest f64 to the two-decimal
+        // value: the same f64 its digits parse to.
+        return hundredths as f64 / 100.0;
+    }
+    // A rate above 90 trillion percent: let the digits say it.
+    // (At most 2^64 x 10^4 hundredths: well within a Decimal's 96 bits.)
+    Decimal::try_from_i128_with_scale(hundredths as i128, 2).map_or(f64::MAX, |rate| {
+        rate.to_string().parse().unwrap_or(f64::MAX)
+    })
 }
-
 /// payout / clicks, rounded half away from zero to 3 decimals; 0.000 without clicks.
 pub fn earnings_per_click(payout: Decimal, clicks: u64) -> Decimal {
     if clicks == 0 {
         return Decimal::new(0, 3);
+    }
+    // In integers when they fit (a report row's payout usually does): thousandths of the
+    // quotient, rounded half away from zero.
+    let mantissa = payout.mantissa();
+    let divisor = 10u128
+        .checked_pow(payout.scale())
+        .and_then(|p| p.checked_mul(u128::from(clicks)));
+    if let (Some(divisor), Ok(numerator)) = (divisor, u128::try_from(mantissa)) {
+        // |mantissa| < 2^96, so 2000 x mantissa cannot overflow.
+        let thousandths = (numerator * 2000 + divisor) / (2 * divisor);
+        if let Ok(epc) = Decimal::try_from_i128_with_scale(thousandths as i128, 3) {
+            return epc;
+        }
     }
     let mut epc = (payout / Decimal::from(clicks))
         .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
@@ -498,7 +534,6 @@ pub fn earnings_per_click(payout: Decimal, clicks: u64) -> Decimal {
     epc.rescale(3);
     epc
 }
-
 /// The simulator's whole state. Every mutation keeps its indexes and running totals consistent.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
@@ -506,22 +541,18 @@ pub struct Store {
     affiliates: BTreeMap<u32, Affiliate>,
     offers: BTreeMap<u32, Offer>,
     countries: BTreeMap<u32, Country>,
-    clicks: Vec<ClickRecord>,
-    /// Each click's IP, interned, so unique clicks count integers rather than strings.
-    click_ips: Vec<u32>,
-    ip_ids: HashMap<String, u32>,
-    /// Each click's country code, interned by the report index.
-    click_countries: Vec<u32>,
-    click_by_id: HashMap<String, usize>,
-    clicks_by_day: BTreeMap<NaiveDate, Vec<usize>>,
-    /// Clicks by (affiliate, day): the unique-click scan of an affiliate-filtered Offer Report.
-    clicks_by_affiliate_day: BTreeMap<(u32, NaiveDate), Vec<usize>>,
+    /// Every click, packed (see `clicks`).
+    clicks: ClickTable,
+    /// Row numbers of the clicks of each day, in the order added.
+    clicks_by_day: BTreeMap<NaiveDate, Vec<u32>>,
     /// Report figures kept up to date by every insert, so reports need not scan clicks.
     report_index: ReportIndex,
     conversions: Vec<ConversionRecord>,
+    /// Each conversion's click, by row number.
+    conversion_clicks: Vec<u32>,
     conversion_by_id: HashMap<u32, usize>,
     conversion_by_unique_id: HashMap<String, usize>,
-    conversions_by_day: BTreeMap<NaiveDate, Vec<usize>>,
+    conversions_by_day: BTreeMap<NaiveDate, Vec<u32>>,
     /// Running sums of every payout and revenue held: since amounts are never negative, every
     /// report sum is at most these, so checking them on the way in means no sum can overflow.
     total_payout: Decimal,
@@ -640,15 +671,12 @@ impl Store {
     /// Adds a click of a known offer and affiliate; its id must be new. A click given with a
     /// `conversion_id` is rejected: conversions are added with [`Store::add_conversion`] or
     /// [`Store::record_conversion`], which mark their click.
+    ///
+    /// Reports stay exact after it, but count the offer's unique clicks by scanning until
+    /// [`Store::index_clicks`] runs: call that after a batch of clicks (loading a dataset does).
     pub fn add_click(&mut self, click: ClickRecord) -> Result<(), SeedError> {
         if click.click_id.is_empty() {
             return Err(seed_err("click_id", "expected a non-empty id"));
-        }
-        if self.click_by_id.contains_key(&click.click_id) {
-            return Err(seed_err(
-                "click_id",
-                format!("click {:?} already exists", click.click_id),
-            ));
         }
         if !self.offers.contains_key(&click.offer_id) {
             return Err(seed_err(
@@ -668,33 +696,18 @@ impl Store {
                 "a click is marked converted by adding its conversion, not by this field",
             ));
         }
-        let next_ip = self.ip_ids.len() as u32;
-        let ip = *self
-            .ip_ids
-            .entry(click.ip_address.clone())
-            .or_insert(next_ip);
-        let index = self.clicks.len();
+        let index = self.clicks.insert(&click)?;
         let day = click.click_date.date();
-        let country = self.report_index.country(&click.country);
-        self.report_index.add_click(
-            Dimensions {
-                day,
-                offer_id: click.offer_id,
-                affiliate_id: click.affiliate_id,
-                country,
-            },
-            ip,
-        );
-        self.click_by_id.insert(click.click_id.clone(), index);
+        self.report_index
+            .add_click(day, click.offer_id, click.affiliate_id);
         self.clicks_by_day.entry(day).or_default().push(index);
-        self.clicks_by_affiliate_day
-            .entry((click.affiliate_id, day))
-            .or_default()
-            .push(index);
-        self.click_ips.push(ip);
-        self.click_countries.push(country);
-        self.clicks.push(click);
         Ok(())
+    }
+
+    /// Brings the unique-click bookkeeping up to date after clicks were added (one pass over
+    /// the clicks and a sort), so that reports count unique clicks without scanning.
+    pub fn index_clicks(&mut self) {
+        self.report_index.rebuild_unique(&self.clicks);
     }
 
     /// Adds a conversion of a known click as given (id, amounts, status, date), for seeding.
@@ -712,7 +725,7 @@ impl Store {
                 format!("conversion {} already exists", conversion.conversion_id),
             ));
         }
-        let Some(&click_index) = self.click_by_id.get(&conversion.click_id) else {
+        let Some(click_index) = self.clicks.find(&conversion.click_id) else {
             return Err(seed_err(
                 "click_id",
                 format!("no click {:?} exists", conversion.click_id),
@@ -746,7 +759,9 @@ impl Store {
                 "too large: the store's sum of amounts would exceed what an exact decimal holds",
             ));
         };
-        let click = &self.clicks[click_index];
+        let Some(click) = self.clicks.row(click_index) else {
+            return Err(seed_err("click_id", "the click's row is missing"));
+        };
         conversion.offer_id = click.offer_id;
         conversion.affiliate_id = click.affiliate_id;
         self.total_payout = total_payout;
@@ -755,7 +770,7 @@ impl Store {
         Ok(())
     }
 
-    fn insert_conversion(&mut self, click_index: usize, conversion: ConversionRecord) {
+    fn insert_conversion(&mut self, click_index: u32, conversion: ConversionRecord) {
         let index = self.conversions.len();
         self.largest_conversion_id = self.largest_conversion_id.max(conversion.conversion_id);
         self.conversion_by_id
@@ -767,25 +782,20 @@ impl Store {
         self.conversions_by_day
             .entry(conversion.conversion_date.date())
             .or_default()
-            .push(index);
+            .push(index as u32);
         if conversion.counts_in_reports() {
-            // Counted on its own day, in its click's offer, affiliate and country.
-            let click = &self.clicks[click_index];
+            // Counted on its own day, in its click's offer and affiliate.
             self.report_index.add_conversion(
-                Dimensions {
-                    day: conversion.conversion_date.date(),
-                    offer_id: click.offer_id,
-                    affiliate_id: click.affiliate_id,
-                    country: self.click_countries[click_index],
-                },
+                conversion.conversion_date.date(),
+                conversion.offer_id,
+                conversion.affiliate_id,
                 conversion.payout,
                 conversion.revenue,
             );
         }
-        let click = &mut self.clicks[click_index];
-        if click.conversion_id.is_none() {
-            click.conversion_id = Some(conversion.conversion_id);
-        }
+        self.clicks
+            .set_conversion(click_index, conversion.conversion_id);
+        self.conversion_clicks.push(click_index);
         self.conversions.push(conversion);
     }
 
@@ -806,15 +816,18 @@ impl Store {
                 });
             }
         }
-        let Some(&click_index) = self.click_by_id.get(&request.click_id) else {
+        let Some((click_index, click)) = self
+            .clicks
+            .find(&request.click_id)
+            .and_then(|i| Some((i, *self.clicks.row(i)?)))
+        else {
             return Err(RecordError::UnknownClick {
                 click_id: request.click_id,
             });
         };
-        let click = &self.clicks[click_index];
         if u64::from(click.offer_id) != request.offer_id {
             return Err(RecordError::WrongOffer {
-                click_id: click.click_id.clone(),
+                click_id: request.click_id,
                 actual_offer_id: click.offer_id,
                 requested_offer_id: request.offer_id,
             });
@@ -842,7 +855,7 @@ impl Store {
         let conversion_id = self.next_conversion_id()?;
         let conversion = ConversionRecord {
             conversion_id,
-            click_id: click.click_id.clone(),
+            click_id: request.click_id,
             offer_id: click.offer_id,
             affiliate_id: click.affiliate_id,
             payout,
@@ -890,9 +903,14 @@ impl Store {
         self.countries.values()
     }
 
-    /// The clicks, in the order they were added.
-    pub fn clicks(&self) -> &[ClickRecord] {
-        &self.clicks
+    /// The clicks, in the order they were added (each unpacked as it comes).
+    pub fn clicks(&self) -> impl Iterator<Item = ClickRecord> + '_ {
+        (0..self.clicks.len() as u32).filter_map(|i| self.clicks.record(i))
+    }
+
+    /// How many clicks the store holds.
+    pub fn click_count(&self) -> usize {
+        self.clicks.len()
     }
 
     /// The conversions, in the order they were added.
@@ -906,8 +924,10 @@ impl Store {
     }
 
     /// One click.
-    pub fn click(&self, click_id: &str) -> Option<&ClickRecord> {
-        self.click_by_id.get(click_id).map(|&i| &self.clicks[i])
+    pub fn click(&self, click_id: &str) -> Option<ClickRecord> {
+        self.clicks
+            .find(click_id)
+            .and_then(|i| self.clicks.record(i))
     }
 
     /// One conversion.
@@ -929,153 +949,136 @@ impl Store {
         self.countries.get(&id).map(|c| c.country_code.as_str())
     }
 
-    /// Whether a click (with its offer) passes the filter's offer, affiliate, advertiser and
-    /// vertical filters (the country is checked by the caller, on interned codes).
-    fn passes(&self, filter: &ReportFilter, click: &ClickRecord) -> bool {
-        let is = |wanted: Option<u64>, actual: u32| wanted.is_none_or(|w| w == u64::from(actual));
-        if !is(filter.offer_id, click.offer_id) || !is(filter.affiliate_id, click.affiliate_id) {
-            return false;
-        }
-        let Some(offer) = self.offers.get(&click.offer_id) else {
-            return false;
-        };
-        is(filter.advertiser_id, offer.advertiser_id)
-            && filter
-                .vertical_id
-                .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
+    /// The offer, when it passes the filter's offer-derived conditions.
+    fn offer_passing(&self, filter: &ReportFilter, offer_id: u32) -> Option<&Offer> {
+        self.offers.get(&offer_id).filter(|offer| {
+            is(filter.offer_id, offer.offer_id)
+                && is(filter.advertiser_id, offer.advertiser_id)
+                && filter
+                    .vertical_id
+                    .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
+        })
     }
 
-    /// Sums clicks and counted conversions in the filter's range by report row, from the
-    /// report index: the finest roll-up the filter needs, and only the part of it the filter
-    /// can match. Unique clicks are counted for the Offer Report only (the one that shows them).
+    /// Each report row's figures. Answered from the report index where it holds the query's
+    /// dimensions (no affiliate or country filter on an offer-keyed report; no offer-derived or
+    /// country filter on the Affiliate Report), else by scanning the range's clicks and
+    /// conversions; both give the same figures (the `report_index` property test).
     fn tally(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
         let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
         if filter.start_date > filter.end_date {
             return rows;
         }
+        let offer_filtered = filter.offer_id.is_some()
+            || filter.advertiser_id.is_some()
+            || filter.vertical_id.is_some();
+        let start = filter.start_date;
+        let cover = crate::calendar::cover(start, filter.end_date);
+        let index = &self.report_index;
+        match group {
+            _ if filter.country_id.is_some() => return self.tally_by_scan(filter, group),
+            Group::Affiliate if offer_filtered => return self.tally_by_scan(filter, group),
+            Group::Offer | Group::Advertiser if filter.affiliate_id.is_some() => {
+                return self.tally_by_scan(filter, group)
+            }
+            Group::Affiliate => {
+                for (&affiliate_id, calendar) in &index.by_affiliate {
+                    if is(filter.affiliate_id, affiliate_id) {
+                        let row = rows.entry(affiliate_id).or_default();
+                        calendar.for_cover(&cover, |cell| row.add(cell));
+                    }
+                }
+            }
+            Group::Offer | Group::Advertiser => {
+                for (&offer_id, calendar) in &index.by_offer {
+                    let Some(offer) = self.offer_passing(filter, offer_id) else {
+                        continue;
+                    };
+                    let key = match group {
+                        Group::Offer => offer_id,
+                        _ => offer.advertiser_id,
+                    };
+                    let row = rows.entry(key).or_default();
+                    calendar.for_cover(&cover, |cell| row.add(cell));
+                    if group == Group::Offer {
+                        match index.unique_ips(offer_id, start, &cover) {
+                            Some(unique) => row.unique_clicks = unique,
+                            // Clicks added since the last `index_clicks`: count by scanning.
+                            None => return self.tally_by_scan(filter, group),
+                        }
+                    }
+                }
+            }
+        }
+        // A row exists only with a click or conversion in range.
+        rows.retain(|_, row| row.clicks > 0 || row.conversions > 0);
+        rows
+    }
+
+    /// [`Store::tally`] from the range's clicks and conversions themselves.
+    fn tally_by_scan(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
+        let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
         let country = match filter.country_id {
             None => None,
             // A country the store does not know, or whose code no click has, matches nothing.
-            Some(id) => match self
-                .country_code(id)
-                .and_then(|code| self.report_index.country_ids.get(code))
-            {
-                Some(&interned) => Some(interned),
+            Some(id) => match self.country_code(id).and_then(|c| self.clicks.country(c)) {
+                Some(interned) => Some(interned),
                 None => return rows,
             },
         };
-        let is = |wanted: Option<u64>, actual: u32| wanted.is_none_or(|w| w == u64::from(actual));
-        let offer_passes = |offer_id: u32| {
-            self.offers.get(&offer_id).filter(|offer| {
-                is(filter.offer_id, offer.offer_id)
-                    && is(filter.advertiser_id, offer.advertiser_id)
-                    && filter
-                        .vertical_id
-                        .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
-            })
-        };
+        let range = filter.start_date..=filter.end_date;
         let key = |offer: &Offer, affiliate_id: u32| match group {
             Group::Offer => offer.offer_id,
             Group::Affiliate => affiliate_id,
             Group::Advertiser => offer.advertiser_id,
         };
-        let offer_filtered = filter.offer_id.is_some()
-            || filter.advertiser_id.is_some()
-            || filter.vertical_id.is_some();
-        let days = filter.start_date..=filter.end_date;
-        let index = &self.report_index;
-        if let Some(country) = country {
-            let cells = index
-                .by_country
-                .range((country, filter.start_date)..=(country, filter.end_date));
-            for ((offer_id, affiliate_id), cell) in cells.flat_map(|(_, cells)| cells) {
-                if let Some(offer) = offer_passes(*offer_id) {
-                    if is(filter.affiliate_id, *affiliate_id) {
-                        rows.entry(key(offer, *affiliate_id)).or_default().add(cell);
-                    }
-                }
+        let mut ips: HashMap<u32, HashSet<u64>> = HashMap::new();
+        for &index in self.clicks_by_day.range(range.clone()).flat_map(|(_, v)| v) {
+            let Some(click) = self.clicks.row(index) else {
+                continue;
+            };
+            if country.is_some_and(|c| c != click.country)
+                || !is(filter.affiliate_id, click.affiliate_id)
+            {
+                continue;
             }
-        } else if group == Group::Affiliate && !offer_filtered {
-            let cells = index.by_affiliate.range(days.clone());
-            for (affiliate_id, cell) in cells.flat_map(|(_, cells)| cells) {
-                if is(filter.affiliate_id, *affiliate_id) {
-                    rows.entry(*affiliate_id).or_default().add(cell);
-                }
-            }
-        } else if group == Group::Affiliate || filter.affiliate_id.is_some() {
-            let offers = index.by_offer_affiliate.range(days.clone());
-            for (offer_id, affiliates) in offers.flat_map(|(_, offers)| offers) {
-                let Some(offer) = offer_passes(*offer_id) else {
-                    continue;
-                };
-                for (affiliate_id, cell) in affiliates {
-                    if is(filter.affiliate_id, *affiliate_id) {
-                        rows.entry(key(offer, *affiliate_id)).or_default().add(cell);
-                    }
-                }
-            }
-        } else {
-            let cells = index.by_offer.range(days.clone());
-            for (offer_id, cell) in cells.flat_map(|(_, cells)| cells) {
-                if let Some(offer) = offer_passes(*offer_id) {
-                    rows.entry(key(offer, 0)).or_default().add(cell);
+            if let Some(offer) = self.offer_passing(filter, click.offer_id) {
+                rows.entry(key(offer, click.affiliate_id))
+                    .or_default()
+                    .clicks += 1;
+                if group == Group::Offer {
+                    ips.entry(click.offer_id).or_default().insert(click.ip);
                 }
             }
         }
-        if group == Group::Offer {
-            if country.is_none() && filter.affiliate_id.is_none() {
-                // Every filter left is a property of the offer: the row's IPs are the offer's.
-                for (offer_id, row) in &mut rows {
-                    row.unique_clicks =
-                        index.unique_ips(*offer_id, filter.start_date, filter.end_date);
-                }
-            } else {
-                for (offer_id, ips) in self.unique_ips_by_scan(filter, country) {
-                    if let Some(row) = rows.get_mut(&offer_id) {
-                        row.unique_clicks = ips.len() as u64;
-                    }
-                }
+        for &index in self.conversions_by_day.range(range).flat_map(|(_, v)| v) {
+            let index = index as usize;
+            let (Some(conversion), Some(click)) = (
+                self.conversions.get(index),
+                self.conversion_clicks
+                    .get(index)
+                    .and_then(|&c| self.clicks.row(c)),
+            ) else {
+                continue;
+            };
+            if !conversion.counts_in_reports()
+                || country.is_some_and(|c| c != click.country)
+                || !is(filter.affiliate_id, click.affiliate_id)
+            {
+                continue;
+            }
+            if let Some(offer) = self.offer_passing(filter, click.offer_id) {
+                rows.entry(key(offer, click.affiliate_id))
+                    .or_default()
+                    .add_conversion(conversion);
+            }
+        }
+        for (offer_id, ips) in ips {
+            if let Some(row) = rows.get_mut(&offer_id) {
+                row.unique_clicks = ips.len() as u64;
             }
         }
         rows
-    }
-
-    /// The distinct IPs of each offer's clicks that pass an affiliate or country filter: a scan
-    /// of the range's clicks (only the affiliate's, when the filter names one), since the IP
-    /// bookkeeping of the report index is per offer.
-    fn unique_ips_by_scan(
-        &self,
-        filter: &ReportFilter,
-        country: Option<u32>,
-    ) -> HashMap<u32, HashSet<u32>> {
-        let mut ips: HashMap<u32, HashSet<u32>> = HashMap::new();
-        let clicks: Box<dyn Iterator<Item = &usize>> = match filter.affiliate_id {
-            Some(affiliate_id) => match u32::try_from(affiliate_id) {
-                Ok(a) => Box::new(
-                    self.clicks_by_affiliate_day
-                        .range((a, filter.start_date)..=(a, filter.end_date))
-                        .flat_map(|(_, v)| v),
-                ),
-                Err(_) => return ips,
-            },
-            None => Box::new(
-                self.clicks_by_day
-                    .range(filter.start_date..=filter.end_date)
-                    .flat_map(|(_, v)| v),
-            ),
-        };
-        for &index in clicks {
-            let click = &self.clicks[index];
-            if country.is_some_and(|c| c != self.click_countries[index]) {
-                continue;
-            }
-            if self.passes(filter, click) {
-                ips.entry(click.offer_id)
-                    .or_default()
-                    .insert(self.click_ips[index]);
-            }
-        }
-        ips
     }
 
     /// Per-offer figures for the filter, by offer id (rows with activity only).
@@ -1110,15 +1113,16 @@ impl Store {
         window: Window,
     ) -> types::OfferReportData {
         use types::OfferReportSortField as F;
-        let figures = self.offer_figures(filter);
+        let tallies = self.tally(filter, Group::Offer);
         let mut totals = types::OfferReportTotals {
             clicks: 0,
             conversions: 0,
             payout: Decimal::ZERO,
             revenue: Decimal::ZERO,
         };
-        let mut rows: Vec<types::OfferReportRow> = Vec::with_capacity(figures.len());
-        for (offer_id, f) in &figures {
+        let mut rows: Vec<types::OfferReportRow> = Vec::with_capacity(tallies.len());
+        for (offer_id, tally) in &tallies {
+            let f = Figures::from_tally(tally);
             totals.clicks += f.clicks;
             totals.conversions += f.conversions;
             totals.payout = totals.payout.checked_add(f.payout).unwrap_or(totals.payout);
@@ -1236,13 +1240,15 @@ impl Store {
     /// Get Click's page: matching clicks in date order (then the order they were added), and
     /// how many match in all.
     pub fn click_page(&self, query: &ClickQuery, window: Window) -> types::ClickPage {
-        let is = |wanted: Option<u64>, actual: u32| wanted.is_none_or(|w| w == u64::from(actual));
-        let keep = |c: &ClickRecord| {
-            is(query.offer_id, c.offer_id) && is(query.affiliate_id, c.affiliate_id)
+        let keep = |i: &u32| {
+            self.clicks.row(*i).is_some_and(|c| {
+                is(query.offer_id, c.offer_id) && is(query.affiliate_id, c.affiliate_id)
+            })
         };
-        let matching: Vec<&ClickRecord> = if let Some(click_id) = &query.click_id {
-            self.click(click_id)
-                .filter(|c| keep(c))
+        let matching: Vec<u32> = if let Some(click_id) = &query.click_id {
+            self.clicks
+                .find(click_id)
+                .filter(keep)
                 .into_iter()
                 .collect()
         } else {
@@ -1254,20 +1260,21 @@ impl Store {
                 self.clicks_by_day
                     .range(from..=to)
                     .flat_map(|(_, v)| v)
-                    .map(|&i| &self.clicks[i])
-                    .filter(|c| keep(c))
+                    .copied()
+                    .filter(keep)
                     .collect::<Vec<_>>()
             }
         };
         let mut matching = matching;
         // Within a day the index holds clicks in the order added; order by time within it.
-        matching.sort_by_key(|c| c.click_date);
+        matching.sort_by_key(|&i| self.clicks.row(i).map(|c| c.at()));
         let total_rows = matching.len() as u64;
         types::ClickPage {
             clicks: window
                 .apply(matching)
                 .into_iter()
-                .map(ClickRecord::to_wire)
+                .filter_map(|i| self.clicks.record(i))
+                .map(|c| c.to_wire())
                 .collect(),
             total_rows,
         }
@@ -1283,12 +1290,11 @@ impl Store {
         if query.start_date > query.end_date {
             return (Vec::new(), 0);
         }
-        let is = |wanted: Option<u64>, actual: u32| wanted.is_none_or(|w| w == u64::from(actual));
         let mut matching: Vec<&ConversionRecord> = self
             .conversions_by_day
             .range(query.start_date..=query.end_date)
             .flat_map(|(_, v)| v)
-            .map(|&i| &self.conversions[i])
+            .filter_map(|&i| self.conversions.get(i as usize))
             .filter(|c| {
                 is(query.offer_id, c.offer_id)
                     && is(query.affiliate_id, c.affiliate_id)
@@ -1357,6 +1363,11 @@ impl Store {
     }
 }
 
+/// Whether an id filter lets `actual` through (no filter lets everything through).
+fn is(wanted: Option<u64>, actual: u32) -> bool {
+    wanted.is_none_or(|w| w == u64::from(actual))
+}
+
 /// A figure to sort by: counts and money compare exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
@@ -1408,5 +1419,43 @@ mod tests {
         assert_eq!(earnings_per_click(dec!(7.00), 10).to_string(), "0.700");
         assert_eq!(earnings_per_click(dec!(0.0005), 1).to_string(), "0.001");
         assert_eq!(earnings_per_click(dec!(1), 0).to_string(), "0.000");
+        // Past the integer path (a scale-28 payout): the same rule through Decimal division.
+        assert_eq!(
+            earnings_per_click(dec!(1.0000000000000000000000000005), 2).to_string(),
+            "0.500"
+        );
+        assert_eq!(earnings_per_click(dec!(0.0015), 1).to_string(), "0.002");
+    }
+
+    #[test]
+    fn the_integer_paths_agree_with_decimal_arithmetic() {
+        for clicks in 1..300u64 {
+            for conversions in [0, 1, 2, 3, 7, 49, 50, 51, 312, 8420, 100_000] {
+                let rate =
+                    Decimal::from(conversions) * Decimal::ONE_HUNDRED / Decimal::from(clicks);
+                let rate = rate.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+                assert_eq!(
+                    conversion_rate(conversions, clicks),
+                    rate.to_string().parse::<f64>().unwrap(),
+                    "{conversions}/{clicks}"
+                );
+            }
+            for payout in [
+                dec!(0.00),
+                dec!(18.00),
+                dec!(5616.00),
+                dec!(0.0005),
+                dec!(12.345),
+            ] {
+                let mut epc = (payout / Decimal::from(clicks))
+                    .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
+                epc.rescale(3);
+                assert_eq!(
+                    earnings_per_click(payout, clicks).to_string(),
+                    epc.to_string()
+                );
+            }
+        }
+        assert_eq!(conversion_rate(u64::MAX, 1), 1.8446744073709552e21);
     }
 }

@@ -177,13 +177,11 @@ async fn recording_a_conversion_shows_in_get_conversions_get_click_and_every_rep
     // A January click of offer 12346 that has not converted.
     let click = sim.simulator().with_store(|s| {
         s.clicks()
-            .iter()
             .find(|c| {
                 c.offer_id == 12346
                     && c.conversion_id.is_none()
                     && c.click_date.date().to_string().starts_with("2026-01")
             })
-            .cloned()
             .unwrap()
     });
     let jan = ReportFilter::between(day("2026-01-01"), day("2026-01-31"));
@@ -444,7 +442,6 @@ async fn paging_is_1_based_on_reports_and_0_based_on_get_click_and_streams_cover
 
     let expected = sim.simulator().with_store(|s| {
         s.clicks()
-            .iter()
             .filter(|c| {
                 c.offer_id == 22001
                     && c.click_date.date() >= day("2026-01-01")

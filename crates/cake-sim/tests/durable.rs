@@ -20,7 +20,7 @@ fn sim(dir: &std::path::Path) -> Simulator {
 fn snapshot(sim: &Simulator) -> (usize, Vec<String>, String, String) {
     let (clicks, conversions) = sim.with_store(|s| {
         (
-            s.clicks().len(),
+            s.click_count(),
             s.conversions()
                 .iter()
                 .map(|c| format!("{c:?}"))

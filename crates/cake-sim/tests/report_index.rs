@@ -1,7 +1,8 @@
-//! The reports' fast path (per-day aggregates and unique-IP bookkeeping kept on every insert)
+//! The reports' fast path (per-day, per-month and per-year aggregates and unique-IP bookkeeping)
 //! against a straightforward scan of the store's clicks and conversions: on random small stores,
-//! built in random order through every insert path, and random filters and date ranges, every
-//! figure of every report row must be identical, money to the digit and scale.
+//! built in random order through every insert path, with the unique-click lists rebuilt at
+//! random points, and random filters and date ranges (across month and year ends), every figure
+//! of every report row must be identical, money to the digit and scale.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -15,10 +16,10 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 fn first_day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()
+    NaiveDate::from_ymd_opt(2024, 12, 20).unwrap()
 }
 
-fn at(day: u8, minute: u16) -> CakeDateTime {
+fn at(day: u16, minute: u16) -> CakeDateTime {
     let day = first_day() + Duration::days(i64::from(day));
     CakeDateTime::new(day.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(i64::from(minute)))
 }
@@ -27,7 +28,7 @@ fn at(day: u8, minute: u16) -> CakeDateTime {
 #[derive(Debug, Clone)]
 enum Op {
     Click {
-        day: u8,
+        day: u16,
         offer: u32,
         affiliate: u32,
         ip: u8,
@@ -36,7 +37,7 @@ enum Op {
     /// A seeded conversion of the `click`-th click (modulo the clicks held), any status.
     Seeded {
         click: usize,
-        day: u8,
+        day: u16,
         status: u8,
         payout: (i64, u32),
         revenue: (i64, u32),
@@ -44,10 +45,20 @@ enum Op {
     /// Record Conversion on the `click`-th click, amounts from the rules or given.
     Recorded {
         click: usize,
-        day: u8,
+        day: u16,
         payout: Option<(i64, u32)>,
         unique_id: Option<u8>,
     },
+    /// `Store::index_clicks`: the unique-click lists brought up to date.
+    Index,
+}
+
+/// A day offset from `first_day`: often near a month's or a year's end, sometimes anywhere in
+/// two years.
+fn day() -> impl Strategy<Value = u16> {
+    // 12: 2025-01-01, 42/43: January's last and February's first, 376: 2025-12-31.
+    let edges = proptest::sample::select(vec![11u16, 12, 13, 42, 43, 70, 376, 377]);
+    prop_oneof![2 => edges, 1 => 0u16..15, 1 => 8u16..50, 1 => 360u16..420, 1 => 0u16..800]
 }
 
 fn amount() -> impl Strategy<Value = (i64, u32)> {
@@ -56,14 +67,15 @@ fn amount() -> impl Strategy<Value = (i64, u32)> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0u8..12, 1u32..=4, 1u32..=3, 0u8..5, 0u8..3).prop_map(
+        4 => (day(), 1u32..=4, 1u32..=3, 0u8..5, 0u8..3).prop_map(
             |(day, offer, affiliate, ip, country)| Op::Click { day, offer, affiliate, ip, country }
         ),
-        1 => (any::<usize>(), 0u8..12, 0u8..4, amount(), amount()).prop_map(
+        1 => (any::<usize>(), day(), 0u8..4, amount(), amount()).prop_map(
             |(click, day, status, payout, revenue)| Op::Seeded { click, day, status, payout, revenue }
         ),
-        1 => (any::<usize>(), 0u8..12, proptest::option::of(amount()), proptest::option::of(0u8..4))
+        1 => (any::<usize>(), day(), proptest::option::of(amount()), proptest::option::of(0u8..4))
             .prop_map(|(click, day, payout, unique_id)| Op::Recorded { click, day, payout, unique_id }),
+        1 => Just(Op::Index),
     ]
 }
 
@@ -181,6 +193,7 @@ fn build(ops: &[Op]) -> Store {
                     .unwrap();
                 next_id = next_id.max(outcome.conversion.conversion_id + 1);
             }
+            Op::Index => store.index_clicks(),
             _ => {}
         }
     }
@@ -224,8 +237,8 @@ fn reference(store: &Store, filter: &ReportFilter, group: &str) -> BTreeMap<u32,
     };
     let mut rows: BTreeMap<u32, Row> = BTreeMap::new();
     for click in store.clicks() {
-        if in_range(click.click_date.date()) && passes(click) {
-            let row = rows.entry(key(click)).or_default();
+        if in_range(click.click_date.date()) && passes(&click) {
+            let row = rows.entry(key(&click)).or_default();
             row.clicks += 1;
             row.ips.insert(click.ip_address.clone());
         }
@@ -234,9 +247,9 @@ fn reference(store: &Store, filter: &ReportFilter, group: &str) -> BTreeMap<u32,
         let click = store.click(&conversion.click_id).unwrap();
         if conversion.counts_in_reports()
             && in_range(conversion.conversion_date.date())
-            && passes(click)
+            && passes(&click)
         {
-            let row = rows.entry(key(click)).or_default();
+            let row = rows.entry(key(&click)).or_default();
             row.conversions += 1;
             row.payout += conversion.payout;
             row.revenue += conversion.revenue;
@@ -292,7 +305,7 @@ fn id_filter(max: u64) -> impl Strategy<Value = Option<u64>> {
 
 fn filter() -> impl Strategy<Value = ReportFilter> {
     (
-        (0i64..13, 0i64..13),
+        (day(), day()),
         id_filter(4),
         id_filter(3),
         id_filter(2),
@@ -302,8 +315,8 @@ fn filter() -> impl Strategy<Value = ReportFilter> {
         .prop_map(
             |((from, to), offer, affiliate, advertiser, vertical, country)| {
                 let mut f = ReportFilter::between(
-                    first_day() + Duration::days(from),
-                    first_day() + Duration::days(to),
+                    first_day() + Duration::days(i64::from(from)),
+                    first_day() + Duration::days(i64::from(to)),
                 );
                 f.offer_id = offer;
                 f.affiliate_id = affiliate;
@@ -323,21 +336,24 @@ proptest! {
         ops in proptest::collection::vec(op(), 0..60),
         filters in proptest::collection::vec(filter(), 1..6),
     ) {
-        let store = build(&ops);
-        for filter in &filters {
+        let mut store = build(&ops);
+        let mut stores = vec![store.clone()];
+        store.index_clicks();
+        stores.push(store);
+        for (store, filter) in stores.iter().flat_map(|s| filters.iter().map(move |f| (s, f))) {
             prop_assert_eq!(
                 exact(&store.offer_figures(filter)),
-                exact(&reference(&store, filter, "offer")),
+                exact(&reference(store, filter, "offer")),
                 "offer report, {:?}", filter
             );
             prop_assert_eq!(
                 exact(&store.affiliate_figures(filter)),
-                exact(&reference(&store, filter, "affiliate")),
+                exact(&reference(store, filter, "affiliate")),
                 "affiliate report, {:?}", filter
             );
             prop_assert_eq!(
                 exact(&store.advertiser_figures(filter)),
-                exact(&reference(&store, filter, "advertiser")),
+                exact(&reference(store, filter, "advertiser")),
                 "advertiser report, {:?}", filter
             );
         }

@@ -113,7 +113,7 @@ async fn a_test_adds_its_click_records_a_conversion_on_it_and_reads_it_back() {
 #[tokio::test]
 async fn bad_set_up_data_names_the_entry_and_adds_nothing() {
     let sim = start().await;
-    let before = sim.simulator().with_store(|s| s.clicks().len());
+    let before = sim.simulator().with_store(|s| s.click_count());
     let (status, body) = setup(
         &sim,
         reqwest::Method::POST,
@@ -133,7 +133,7 @@ async fn bad_set_up_data_names_the_entry_and_adds_nothing() {
             .contains("nothing was added"),
         "{body}"
     );
-    assert_eq!(sim.simulator().with_store(|s| s.clicks().len()), before);
+    assert_eq!(sim.simulator().with_store(|s| s.click_count()), before);
 }
 
 #[tokio::test]
