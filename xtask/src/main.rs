@@ -24,6 +24,9 @@
 //!   install it, when the tool is missing; `.ci/run` installs it). Its findings fail the task
 //!   unless the version is the base's and still marked `(unreleased)` in CHANGELOG.md: then
 //!   they are shown for review.
+//! - `sim-scale [CLICKS ...]`: starts `cake serve --demo-scale` (release) at each count and
+//!   measures start-up time, resident memory and request rates, as BENCHMARKS.md reports them
+//!   (see `sim_scale`; the rates need `wrk`).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
 //!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
 //!   rustdoc without warnings, `semver`, `cargo package -p cake-client` (the SDK builds outside the
@@ -32,6 +35,7 @@
 
 mod public_api;
 mod serde_features;
+mod sim_scale;
 mod spec_check;
 mod spec_diff;
 
@@ -70,9 +74,17 @@ fn main() -> ExitCode {
         Some("semver") => semver(),
         Some("deps") => deps(),
         Some("consumer") => consumer(),
+        Some("sim-scale") => {
+            let counts: Result<Vec<u64>, _> = args[1..].iter().map(|a| a.parse::<u64>()).collect();
+            match counts {
+                Ok(c) if c.is_empty() => sim_scale::run(&[1_000_000, 3_000_000]),
+                Ok(c) => sim_scale::run(&c),
+                Err(_) => Err("sim-scale takes click counts, e.g. `sim-scale 1000000`".into()),
+            }
+        }
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer | semver | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
         ),
     };
     match result {

@@ -701,30 +701,36 @@ async fn connect(
 }
 
 async fn serve(args: &ServeArgs, api_key: Option<&str>) -> Result<(), Failure> {
-    let (store, what) = match (&args.data, args.demo_scale) {
+    let key = api_key.unwrap_or(cake_sim::DEMO_API_KEY);
+    let (mut sim, what) = match (&args.data, args.demo_scale) {
         (Some(path), _) => {
             let store = cake_sim::Dataset::from_file(path)
                 .and_then(|d| d.into_store())
                 .map_err(|e| Failure::local(e.to_string()))?;
-            (store, format!("data from {}", path.display()))
+            (
+                cake_sim::Simulator::new(key, store),
+                format!("data from {}", path.display()),
+            )
         }
+        // Generated again on reset, never held twice.
         (None, Some(n)) => (
-            cake_sim::demo_store_scaled(n),
+            cake_sim::Simulator::demo_scaled(key, n),
             format!("demo data plus {n} generated clicks"),
         ),
-        (None, None) => (cake_sim::demo_store(), "demo data".to_string()),
+        (None, None) => (cake_sim::Simulator::demo(key), "demo data".to_string()),
     };
     // What the state directory was made on: a restart must start the same way.
-    let start = format!(
-        "{what} ({} clicks, {} conversions)",
-        store.click_count(),
-        store.conversions().len()
-    );
+    let start = sim.with_store(|store| {
+        format!(
+            "{what} ({} clicks, {} conversions)",
+            store.click_count(),
+            store.conversions().len()
+        )
+    });
     let key_note = match api_key {
         Some(_) => "api_key: the one given by --api-key or CAKE_API_KEY (not shown)".to_string(),
         None => "api_key: the documented demo key (see `cake serve --help`)".to_string(),
     };
-    let mut sim = cake_sim::Simulator::new(api_key.unwrap_or(cake_sim::DEMO_API_KEY), store);
     let mut faults_note = String::new();
     if let Some(path) = &args.faults {
         let text = std::fs::read_to_string(path)

@@ -132,6 +132,19 @@ impl ClickTable {
         self.rows.len()
     }
 
+    /// Room for `additional` more clicks whose ids take `id_bytes` bytes in all, so that a
+    /// large load grows nothing (no copy, and no freed block left behind) as it goes.
+    pub fn reserve(&mut self, additional: usize, id_bytes: usize) {
+        self.rows.reserve_exact(additional);
+        self.text.reserve_exact(id_bytes);
+        let (text, rows, hasher) = (&self.text, &self.rows, &self.hasher);
+        self.by_id.reserve(additional, |&i| {
+            let row = &rows[i as usize];
+            let start = row.id_start as usize;
+            hasher.hash_one(&text[start..start + usize::from(row.id_len)])
+        });
+    }
+
     /// The row at `index` (as returned by [`ClickTable::insert`] or [`ClickTable::find`]).
     pub fn row(&self, index: u32) -> Option<&Row> {
         self.rows.get(index as usize)

@@ -368,6 +368,8 @@ impl Dataset {
                 }),
             )?;
         }
+        let id_bytes = self.clicks.iter().map(|c| c.click_id.len()).sum();
+        store.reserve_clicks(self.clicks.len(), id_bytes);
         for (i, c) in self.clicks.into_iter().enumerate() {
             at(
                 "clicks",

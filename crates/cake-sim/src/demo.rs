@@ -377,6 +377,9 @@ pub fn demo_store_scaled(extra_clicks: u64) -> Store {
         .unwrap_or(0)
         + 1;
     let start = NaiveDate::from_ymd_opt(SCALE_YEAR, 1, 1).unwrap_or_default();
+    // Ids are `load-` and nine digits or more.
+    let reserve = usize::try_from(extra_clicks).unwrap_or(usize::MAX);
+    store.reserve_clicks(reserve, reserve.saturating_mul(14));
     for n in 0..extra_clicks {
         let offer_id = SCALE_OFFERS.start() + rng.below(offers) as u32;
         let affiliate_id = SCALE_AFFILIATES.start() + rng.below(affiliates) as u32;

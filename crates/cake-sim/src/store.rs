@@ -704,6 +704,12 @@ impl Store {
         Ok(())
     }
 
+    /// Room for `additional` more clicks whose ids take `id_bytes` bytes in all: call before a
+    /// large batch of [`Store::add_click`] to load it without regrowing (it uses less memory).
+    pub fn reserve_clicks(&mut self, additional: usize, id_bytes: usize) {
+        self.clicks.reserve(additional, id_bytes);
+    }
+
     /// Brings the unique-click bookkeeping up to date after clicks were added (one pass over
     /// the clicks and a sort), so that reports count unique clicks without scanning.
     pub fn index_clicks(&mut self) {

@@ -399,6 +399,46 @@ async fn reset_goes_back_to_the_start_and_the_journal_redacts_the_key() {
     assert_eq!(sim.simulator().journal().1, 0);
 }
 
+/// A simulator whose start is rebuilt on reset (`cake serve --demo-scale`, so that a large
+/// store is not held twice) goes back to exactly the same start, by building it again.
+#[tokio::test]
+async fn a_rebuilt_start_resets_to_the_same_store() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let builds = Arc::new(AtomicUsize::new(0));
+    let counted = builds.clone();
+    let sim = Simulator::rebuilt_on_reset(KEY, move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        cake_sim::demo_store_scaled(300)
+    })
+    .serve("127.0.0.1:0")
+    .await
+    .unwrap();
+    let snapshot = |sim: &RunningSimulator| {
+        sim.simulator().with_store(|s| {
+            (
+                s.clicks().map(|c| format!("{c:?}")).collect::<Vec<_>>(),
+                s.conversions().len(),
+            )
+        })
+    };
+    let at_start = snapshot(&sim);
+    assert_eq!(builds.load(Ordering::SeqCst), 1);
+    add_click(&sim, "rebuilt-click").await;
+    client(&sim, RetryPolicy::none())
+        .record_conversion()
+        .click_id("rebuilt-click")
+        .offer_id(12345u32)
+        .execute()
+        .await
+        .unwrap();
+    assert_ne!(snapshot(&sim), at_start);
+    let (status, _) = setup(&sim, reqwest::Method::POST, "/_sim/reset", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(builds.load(Ordering::SeqCst), 2);
+    assert_eq!(snapshot(&sim), at_start);
+}
+
 /// Every route of the set-up API is in `sim-api.yaml`, and every answer above holds its schema.
 #[tokio::test]
 async fn the_set_up_api_holds_its_openapi_document() {
