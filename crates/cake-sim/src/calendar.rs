@@ -134,6 +134,14 @@ impl<T: Default> Calendar<T> {
         }
     }
 
+    /// Applies `change` to the day's month and year only: a calendar kept this way answers the
+    /// month and year runs of a [`cover`]; its owner reads the day runs elsewhere.
+    pub fn update_coarse(&mut self, day: NaiveDate, mut change: impl FnMut(&mut T)) {
+        for (level, key) in keys(day).into_iter().skip(1) {
+            change(self.level_mut(level).entry(key).or_default());
+        }
+    }
+
     /// [`Calendar::update`], also telling `change` the first day (its [`day_key`]) of each block.
     pub fn update_with_start(&mut self, day: NaiveDate, mut change: impl FnMut(&mut T, i32)) {
         let month_start = first_of_month(day);

@@ -5,14 +5,18 @@
 //! give exactly the figures a scan of the store gives (the `report_index` property test compares
 //! them), it never does I/O or panics, and money stays `Decimal`.
 //!
-//! What it holds, each per day, month and year ([`Calendar`], so a year range is one block):
-//! - per offer, the summable figures: every query without an affiliate or country in it (the
-//!   advertiser and the vertical are properties of the offer);
-//! - per affiliate, the same: the Affiliate Report without offer-derived or country filters.
+//! What it holds ([`Calendar`]s, so a year range is one block):
+//! - per offer, the summable figures per day, month and year: every query without an affiliate
+//!   or country in it (the advertiser and the vertical are properties of the offer);
+//! - per affiliate, the same: the Affiliate Report without offer-derived or country filters;
+//! - per (affiliate, offer), per (country, offer) and per (country, affiliate), the same per
+//!   month and year only: queries with an affiliate filter, a country filter, or an Affiliate
+//!   Report filtered by offer. The days of such a range's partial months are read from the
+//!   clicks and conversions of those days (`Store::tally`): these cells per day would cost about
+//!   as much memory as the clicks themselves.
 //!
-//! Queries with an affiliate or country filter, or an Affiliate Report filtered by offer,
-//! scan the range's clicks instead (`Store::tally`): keeping (offer, affiliate) or country cells
-//! per day would cost about as much memory as the clicks themselves.
+//! A country filter together with an affiliate filter, or with an offer-derived filter on the
+//! Affiliate Report, scans the whole range.
 //!
 //! Unique clicks (distinct IPs over a date range) do not sum across days. They are counted
 //! exactly with "previous day" bookkeeping: every (offer, IP, day) the IP clicked the offer is an
@@ -53,6 +57,15 @@ impl Cell {
     }
 }
 
+/// Where a click, or a conversion (its click's), counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dimensions {
+    pub offer_id: u32,
+    pub affiliate_id: u32,
+    /// The click's country code, as the click table interns it.
+    pub country: u16,
+}
+
 /// One block's unique-click entries.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Entries {
@@ -83,6 +96,12 @@ pub(crate) struct ReportIndex {
     pub by_offer: BTreeMap<u32, Calendar<Cell>>,
     /// affiliate → its figures per day, month and year.
     pub by_affiliate: BTreeMap<u32, Calendar<Cell>>,
+    /// (affiliate, offer) → figures per month and year.
+    pub by_affiliate_offer: BTreeMap<(u32, u32), Calendar<Cell>>,
+    /// (country, offer) → figures per month and year (the country as the click table interns it).
+    pub by_country_offer: BTreeMap<(u16, u32), Calendar<Cell>>,
+    /// (country, affiliate) → figures per month and year.
+    pub by_country_affiliate: BTreeMap<(u16, u32), Calendar<Cell>>,
     /// offer → per day, month and year, its entries' previous click days (see the header).
     previous_days: BTreeMap<u32, Calendar<Entries>>,
     /// Offers with clicks added since their `previous_days` were built.
@@ -92,32 +111,43 @@ pub(crate) struct ReportIndex {
 impl ReportIndex {
     /// Counts a click on its day. Its offer's unique-click lists are out of date until
     /// [`ReportIndex::rebuild_unique`].
-    pub fn add_click(&mut self, day: NaiveDate, offer_id: u32, affiliate_id: u32) {
-        for calendar in [
-            self.by_offer.entry(offer_id).or_default(),
-            self.by_affiliate.entry(affiliate_id).or_default(),
-        ] {
-            calendar.update(day, |cell| cell.clicks += 1);
-        }
-        self.stale.insert(offer_id);
+    pub fn add_click(&mut self, day: NaiveDate, at: Dimensions) {
+        self.update(day, at, |cell| cell.clicks += 1);
+        self.stale.insert(at.offer_id);
     }
 
-    /// Counts a conversion the reports count, on its conversion day, in its click's offer and
-    /// affiliate.
+    fn update(&mut self, day: NaiveDate, at: Dimensions, mut change: impl FnMut(&mut Cell)) {
+        for calendar in [
+            self.by_offer.entry(at.offer_id).or_default(),
+            self.by_affiliate.entry(at.affiliate_id).or_default(),
+        ] {
+            calendar.update(day, &mut change);
+        }
+        for calendar in [
+            self.by_affiliate_offer
+                .entry((at.affiliate_id, at.offer_id))
+                .or_default(),
+            self.by_country_offer
+                .entry((at.country, at.offer_id))
+                .or_default(),
+            self.by_country_affiliate
+                .entry((at.country, at.affiliate_id))
+                .or_default(),
+        ] {
+            calendar.update_coarse(day, &mut change);
+        }
+    }
+
+    /// Counts a conversion the reports count, on its conversion day, in its click's offer,
+    /// affiliate and country.
     pub fn add_conversion(
         &mut self,
         day: NaiveDate,
-        offer_id: u32,
-        affiliate_id: u32,
+        at: Dimensions,
         payout: Decimal,
         revenue: Decimal,
     ) {
-        for calendar in [
-            self.by_offer.entry(offer_id).or_default(),
-            self.by_affiliate.entry(affiliate_id).or_default(),
-        ] {
-            calendar.update(day, |cell| cell.add_conversion(payout, revenue));
-        }
+        self.update(day, at, |cell| cell.add_conversion(payout, revenue));
     }
 
     /// Rebuilds the unique-click lists of every offer with clicks added since, in one pass

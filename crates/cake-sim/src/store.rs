@@ -23,8 +23,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::clicks::ClickTable;
-use crate::report_index::{Cell, ReportIndex};
+use crate::calendar::{cover, Level};
+use crate::clicks::{self, ClickTable};
+use crate::report_index::{Cell, Dimensions, ReportIndex};
 
 use cake_client::{types, CakeDateTime};
 use chrono::NaiveDate;
@@ -545,6 +546,9 @@ pub struct Store {
     clicks: ClickTable,
     /// Row numbers of the clicks of each day, in the order added.
     clicks_by_day: BTreeMap<NaiveDate, Vec<u32>>,
+    /// Row numbers of each affiliate's clicks, in the order added: unique clicks of an Offer
+    /// Report filtered by affiliate.
+    clicks_by_affiliate: BTreeMap<u32, Vec<u32>>,
     /// Report figures kept up to date by every insert, so reports need not scan clicks.
     report_index: ReportIndex,
     conversions: Vec<ConversionRecord>,
@@ -698,9 +702,20 @@ impl Store {
         }
         let index = self.clicks.insert(&click)?;
         let day = click.click_date.date();
-        self.report_index
-            .add_click(day, click.offer_id, click.affiliate_id);
+        let country = self.clicks.row(index).map_or(0, |row| row.country);
+        self.report_index.add_click(
+            day,
+            Dimensions {
+                offer_id: click.offer_id,
+                affiliate_id: click.affiliate_id,
+                country,
+            },
+        );
         self.clicks_by_day.entry(day).or_default().push(index);
+        self.clicks_by_affiliate
+            .entry(click.affiliate_id)
+            .or_default()
+            .push(index);
         Ok(())
     }
 
@@ -790,11 +805,14 @@ impl Store {
             .or_default()
             .push(index as u32);
         if conversion.counts_in_reports() {
-            // Counted on its own day, in its click's offer and affiliate.
+            // Counted on its own day, in its click's offer, affiliate and country.
             self.report_index.add_conversion(
                 conversion.conversion_date.date(),
-                conversion.offer_id,
-                conversion.affiliate_id,
+                Dimensions {
+                    offer_id: conversion.offer_id,
+                    affiliate_id: conversion.affiliate_id,
+                    country: self.clicks.row(click_index).map_or(0, |row| row.country),
+                },
                 conversion.payout,
                 conversion.revenue,
             );
@@ -966,52 +984,128 @@ impl Store {
         })
     }
 
-    /// Each report row's figures. Answered from the report index where it holds the query's
-    /// dimensions (no affiliate or country filter on an offer-keyed report; no offer-derived or
-    /// country filter on the Affiliate Report), else by scanning the range's clicks and
-    /// conversions; both give the same figures (the `report_index` property test).
+    /// Each report row's figures, from the report index's cells for the query's dimensions
+    /// (see `report_index`); the days of a range's partial months, when those cells are kept
+    /// per month and year only, and the unique clicks of a filtered Offer Report, from the
+    /// clicks and conversions themselves. Every path gives the figures a scan of the whole
+    /// store gives (the `report_index` property test).
     fn tally(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
         let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
-        if filter.start_date > filter.end_date {
+        let (start, end) = (filter.start_date, filter.end_date);
+        if start > end {
             return rows;
         }
+        let country = match filter.country_id {
+            None => None,
+            // A country the store does not know, or whose code no click has, matches nothing.
+            Some(id) => match self.country_code(id).and_then(|c| self.clicks.country(c)) {
+                Some(interned) => Some(interned),
+                None => return rows,
+            },
+        };
+        let affiliate = match filter.affiliate_id.map(u32::try_from) {
+            None => None,
+            Some(Ok(a)) => Some(a),
+            // An id beyond CAKE's u32 matches nothing.
+            Some(Err(_)) => return rows,
+        };
         let offer_filtered = filter.offer_id.is_some()
             || filter.advertiser_id.is_some()
             || filter.vertical_id.is_some();
-        let start = filter.start_date;
-        let cover = crate::calendar::cover(start, filter.end_date);
+        let runs = cover(start, end);
+        let (day_runs, coarse_runs): (Vec<_>, Vec<_>) = runs
+            .iter()
+            .copied()
+            .partition(|(level, _, _)| *level == Level::Day);
+        let key = |offer: &Offer, affiliate_id: u32| match group {
+            Group::Offer => offer.offer_id,
+            Group::Affiliate => affiliate_id,
+            Group::Advertiser => offer.advertiser_id,
+        };
         let index = &self.report_index;
-        match group {
-            _ if filter.country_id.is_some() => return self.tally_by_scan(filter, group),
-            Group::Affiliate if offer_filtered => return self.tally_by_scan(filter, group),
-            Group::Offer | Group::Advertiser if filter.affiliate_id.is_some() => {
-                return self.tally_by_scan(filter, group)
+        let mut add = |key: u32, calendar: &crate::calendar::Calendar<Cell>, runs: &[_]| {
+            let row = rows.entry(key).or_default();
+            calendar.for_cover(runs, |cell| row.add(cell));
+        };
+        // Cells kept per day answer the whole range; cells per month and year leave the days.
+        let per_day = match (country, affiliate, group) {
+            (None, None, Group::Offer | Group::Advertiser) => {
+                for (&offer_id, calendar) in &index.by_offer {
+                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                        add(key(offer, 0), calendar, &runs);
+                    }
+                }
+                true
             }
-            Group::Affiliate => {
+            (None, _, Group::Affiliate) if !offer_filtered => {
                 for (&affiliate_id, calendar) in &index.by_affiliate {
-                    if is(filter.affiliate_id, affiliate_id) {
-                        let row = rows.entry(affiliate_id).or_default();
-                        calendar.for_cover(&cover, |cell| row.add(cell));
+                    if affiliate.is_none_or(|a| a == affiliate_id) {
+                        add(affiliate_id, calendar, &runs);
+                    }
+                }
+                true
+            }
+            (None, _, _) => {
+                let pairs = match affiliate {
+                    Some(a) => index.by_affiliate_offer.range((a, 0)..=(a, u32::MAX)),
+                    None => index.by_affiliate_offer.range(..),
+                };
+                for (&(affiliate_id, offer_id), calendar) in pairs {
+                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                        add(key(offer, affiliate_id), calendar, &coarse_runs);
+                    }
+                }
+                false
+            }
+            (Some(c), None, Group::Offer | Group::Advertiser) => {
+                for (&(_, offer_id), calendar) in
+                    index.by_country_offer.range((c, 0)..=(c, u32::MAX))
+                {
+                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                        add(key(offer, 0), calendar, &coarse_runs);
+                    }
+                }
+                false
+            }
+            (Some(c), _, Group::Affiliate) if !offer_filtered => {
+                for (&(_, affiliate_id), calendar) in
+                    index.by_country_affiliate.range((c, 0)..=(c, u32::MAX))
+                {
+                    if affiliate.is_none_or(|a| a == affiliate_id) {
+                        add(affiliate_id, calendar, &coarse_runs);
+                    }
+                }
+                false
+            }
+            // A country with an affiliate, or the Affiliate Report with a country and an offer
+            // filter: no cells hold both; the whole range is read.
+            (Some(_), _, _) => {
+                self.scan_days(&mut rows, filter, group, country, start, end);
+                true
+            }
+        };
+        if !per_day {
+            for &(_, from, to) in &day_runs {
+                let day = |key: i32| NaiveDate::from_num_days_from_ce_opt(key).unwrap_or_default();
+                self.scan_days(&mut rows, filter, group, country, day(from), day(to));
+            }
+        }
+        if group == Group::Offer {
+            let indexed = country.is_none() && affiliate.is_none();
+            let mut counted = true;
+            if indexed {
+                for (&offer_id, row) in rows.iter_mut() {
+                    match index.unique_ips(offer_id, start, &runs) {
+                        Some(unique) => row.unique_clicks = unique,
+                        None => counted = false,
                     }
                 }
             }
-            Group::Offer | Group::Advertiser => {
-                for (&offer_id, calendar) in &index.by_offer {
-                    let Some(offer) = self.offer_passing(filter, offer_id) else {
-                        continue;
-                    };
-                    let key = match group {
-                        Group::Offer => offer_id,
-                        _ => offer.advertiser_id,
-                    };
-                    let row = rows.entry(key).or_default();
-                    calendar.for_cover(&cover, |cell| row.add(cell));
-                    if group == Group::Offer {
-                        match index.unique_ips(offer_id, start, &cover) {
-                            Some(unique) => row.unique_clicks = unique,
-                            // Clicks added since the last `index_clicks`: count by scanning.
-                            None => return self.tally_by_scan(filter, group),
-                        }
+            if !indexed || !counted {
+                // Filtered, or clicks added since the last `index_clicks`: count by scanning.
+                for (offer_id, ips) in self.unique_ips_by_scan(filter, country, affiliate) {
+                    if let Some(row) = rows.get_mut(&offer_id) {
+                        row.unique_clicks = ips.len() as u64;
                     }
                 }
             }
@@ -1021,25 +1115,22 @@ impl Store {
         rows
     }
 
-    /// [`Store::tally`] from the range's clicks and conversions themselves.
-    fn tally_by_scan(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
-        let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
-        let country = match filter.country_id {
-            None => None,
-            // A country the store does not know, or whose code no click has, matches nothing.
-            Some(id) => match self.country_code(id).and_then(|c| self.clicks.country(c)) {
-                Some(interned) => Some(interned),
-                None => return rows,
-            },
-        };
-        let range = filter.start_date..=filter.end_date;
+    /// Adds the figures of the clicks and conversions of `from..=to` that pass the filter.
+    fn scan_days(
+        &self,
+        rows: &mut BTreeMap<u32, Tally>,
+        filter: &ReportFilter,
+        group: Group,
+        country: Option<u16>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) {
         let key = |offer: &Offer, affiliate_id: u32| match group {
             Group::Offer => offer.offer_id,
             Group::Affiliate => affiliate_id,
             Group::Advertiser => offer.advertiser_id,
         };
-        let mut ips: HashMap<u32, HashSet<u64>> = HashMap::new();
-        for &index in self.clicks_by_day.range(range.clone()).flat_map(|(_, v)| v) {
+        for &index in self.clicks_by_day.range(from..=to).flat_map(|(_, v)| v) {
             let Some(click) = self.clicks.row(index) else {
                 continue;
             };
@@ -1052,12 +1143,13 @@ impl Store {
                 rows.entry(key(offer, click.affiliate_id))
                     .or_default()
                     .clicks += 1;
-                if group == Group::Offer {
-                    ips.entry(click.offer_id).or_default().insert(click.ip);
-                }
             }
         }
-        for &index in self.conversions_by_day.range(range).flat_map(|(_, v)| v) {
+        for &index in self
+            .conversions_by_day
+            .range(from..=to)
+            .flat_map(|(_, v)| v)
+        {
             let index = index as usize;
             let (Some(conversion), Some(click)) = (
                 self.conversions.get(index),
@@ -1079,12 +1171,46 @@ impl Store {
                     .add_conversion(conversion);
             }
         }
-        for (offer_id, ips) in ips {
-            if let Some(row) = rows.get_mut(&offer_id) {
-                row.unique_clicks = ips.len() as u64;
+    }
+
+    /// The distinct IPs per offer among the range's clicks that pass the filter: from the
+    /// affiliate's clicks when it names one, else from the range's.
+    fn unique_ips_by_scan(
+        &self,
+        filter: &ReportFilter,
+        country: Option<u16>,
+        affiliate: Option<u32>,
+    ) -> HashMap<u32, HashSet<u64>> {
+        let mut ips: HashMap<u32, HashSet<u64>> = HashMap::new();
+        let range = filter.start_date..=filter.end_date;
+        let in_range: usize = self
+            .clicks_by_day
+            .range(range.clone())
+            .map(|(_, v)| v.len())
+            .sum();
+        let clicks: Box<dyn Iterator<Item = &clicks::Row>> = match affiliate {
+            Some(a) => Box::new(
+                (self.clicks_by_affiliate.get(&a).into_iter().flatten())
+                    .filter_map(|&i| self.clicks.row(i)),
+            ),
+            // Most of the clicks: reading them in memory order beats jumping from day to day.
+            None if in_range > self.clicks.len() / 4 => Box::new(self.clicks.rows().iter()),
+            None => Box::new(
+                (self.clicks_by_day.range(range.clone()).flat_map(|(_, v)| v))
+                    .filter_map(|&i| self.clicks.row(i)),
+            ),
+        };
+        for click in clicks {
+            if country.is_some_and(|c| c != click.country)
+                || affiliate.is_some_and(|a| a != click.affiliate_id)
+                || self.offer_passing(filter, click.offer_id).is_none()
+                || !range.contains(&click.day())
+            {
+                continue;
             }
+            ips.entry(click.offer_id).or_default().insert(click.ip);
         }
-        rows
+        ips
     }
 
     /// Per-offer figures for the filter, by offer id (rows with activity only).
