@@ -68,7 +68,9 @@ struct ServeArgs {
     /// demo data.
     #[arg(long, conflicts_with = "demo_scale")]
     data: Option<PathBuf>,
-    /// The demo data plus this many generated clicks in 2025, for load tests.
+    /// The demo data plus this many generated clicks in 2025 (50 offers, 200 affiliates), for
+    /// load tests: about 110 bytes of memory per click, a million ready in under 2 s. Generated
+    /// again, not kept as a copy, on POST /_sim/reset.
     #[arg(long)]
     demo_scale: Option<u64>,
     /// Scripted faults from the start, a YAML or JSON file: per operation, a 429 with

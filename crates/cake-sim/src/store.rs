@@ -549,6 +549,9 @@ pub struct Store {
     /// Row numbers of each affiliate's clicks, in the order added: unique clicks of an Offer
     /// Report filtered by affiliate.
     clicks_by_affiliate: BTreeMap<u32, Vec<u32>>,
+    /// Row numbers of each offer's clicks, in the order added: the partial-month days of a
+    /// report filtered by offer.
+    clicks_by_offer: BTreeMap<u32, Vec<u32>>,
     /// Report figures kept up to date by every insert, so reports need not scan clicks.
     report_index: ReportIndex,
     conversions: Vec<ConversionRecord>,
@@ -714,6 +717,10 @@ impl Store {
         self.clicks_by_day.entry(day).or_default().push(index);
         self.clicks_by_affiliate
             .entry(click.affiliate_id)
+            .or_default()
+            .push(index);
+        self.clicks_by_offer
+            .entry(click.offer_id)
             .or_default()
             .push(index);
         Ok(())
@@ -1046,11 +1053,13 @@ impl Store {
                 true
             }
             (None, _, _) => {
-                let pairs = match affiliate {
-                    Some(a) => index.by_affiliate_offer.range((a, 0)..=(a, u32::MAX)),
+                let affiliates = match affiliate {
+                    Some(a) => index.by_affiliate_offer.range(a..=a),
                     None => index.by_affiliate_offer.range(..),
                 };
-                for (&(affiliate_id, offer_id), calendar) in pairs {
+                let pairs = affiliates
+                    .flat_map(|(&a, offers)| offers.iter().map(move |(&o, c)| ((a, o), c)));
+                for ((affiliate_id, offer_id), calendar) in pairs {
                     if let Some(offer) = self.offer_passing(filter, offer_id) {
                         add(key(offer, affiliate_id), calendar, &coarse_runs);
                     }
@@ -1130,12 +1139,21 @@ impl Store {
             Group::Affiliate => affiliate_id,
             Group::Advertiser => offer.advertiser_id,
         };
-        for &index in self.clicks_by_day.range(from..=to).flat_map(|(_, v)| v) {
+        let by_day = self.clicks_by_day.range(from..=to).flat_map(|(_, v)| v);
+        let offer = filter.offer_id.and_then(|o| u32::try_from(o).ok());
+        let offer_clicks = offer.map(|o| self.clicks_by_offer.get(&o).map_or(&[][..], |v| v));
+        // The offer's clicks when they are fewer than the days' (they are checked for the day).
+        let clicks: Box<dyn Iterator<Item = &u32>> = match offer_clicks {
+            Some(list) if list.len() < by_day.clone().count() => Box::new(list.iter()),
+            _ => Box::new(by_day),
+        };
+        for &index in clicks {
             let Some(click) = self.clicks.row(index) else {
                 continue;
             };
             if country.is_some_and(|c| c != click.country)
                 || !is(filter.affiliate_id, click.affiliate_id)
+                || !(from..=to).contains(&click.day())
             {
                 continue;
             }
