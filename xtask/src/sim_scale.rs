@@ -9,7 +9,9 @@
 //! - with `wrk` installed (Debian's package), requests per second, one wrk thread and 16
 //!   connections for 5 s each, in this order: the HTTP floor (a request refused before any work:
 //!   no api_key, 401), the Offer Report for the year 2025, the same for March 2025, and the floor
-//!   again. The ratio is the year report's rate over the higher of the two floors.
+//!   again. The ratio is the year report's rate over the higher of the two floors. At the first
+//!   count it also measures the report shapes of [`SHAPES`] (filters, misaligned ranges), one
+//!   wrk thread and 4 connections for 3 s each, printed as a second table.
 //!
 //! `CAKE_BIN=PATH` measures another build of `cake` instead (say, an older commit's), unbuilt.
 //! It asserts nothing: these are measurements, for BENCHMARKS.md, never a test.
@@ -20,6 +22,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "cake-sim-demo-key";
+
+/// Report queries whose cost depends on which roll-ups hold them (see
+/// `crates/cake-sim/src/report_index.rs`), measured at the first count.
+const SHAPES: &[&str] = &[
+    "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&affiliate_id=80001",
+    "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&country_id=1",
+    "report/offer.json?start_date=2025-03-01&end_date=2025-03-31&country_id=1",
+    "report/affiliate.json?start_date=2025-01-01&end_date=2025-12-31",
+    "report/affiliate.json?start_date=2025-01-01&end_date=2025-12-31&offer_id=40001",
+    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14",
+    "report/affiliate.json?start_date=2025-02-15&end_date=2026-02-14&offer_id=40001",
+];
 
 /// Kills the server when dropped, whatever happened.
 struct Server(Child);
@@ -46,7 +60,8 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
     }
     println!("| clicks | ready | RSS at start | per click | RSS after a change | floor req/s | year report req/s | month report req/s | floor again | year / floor |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for &clicks in counts {
+    let mut shapes = Vec::new();
+    for (n, &clicks) in counts.iter().enumerate() {
         let started = Instant::now();
         let mut child = Command::new(&cake)
             .args(["serve", "--addr", "127.0.0.1:0", "--demo-scale"])
@@ -89,6 +104,12 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
         } else {
             None
         };
+        if wrk && n == 0 {
+            for shape in SHAPES {
+                let url = format!("http://{addr}/api/2/{shape}&api_key={KEY}");
+                shapes.push((clicks, shape, rate(&url, 4, 3, false)?));
+            }
+        }
         record_one_conversion(&addr)?;
         std::thread::sleep(Duration::from_millis(500));
         let rss_changed = rss_kib(pid)?;
@@ -108,6 +129,14 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
         );
         drop(server);
     }
+    if !shapes.is_empty() {
+        println!();
+        println!("| clicks | query (after /api/2/) | req/s |");
+        println!("|---:|---|---:|");
+        for (clicks, shape, rate) in shapes {
+            println!("| {clicks} | `{shape}` | {rate:.0} |");
+        }
+    }
     Ok(())
 }
 
@@ -122,10 +151,20 @@ fn rss_kib(pid: u32) -> Result<u64, String> {
         .ok_or_else(|| "no VmRSS in /proc/PID/status".into())
 }
 
-/// wrk's "Requests/sec" for `url`; fails if a request expected to succeed did not.
+/// wrk's "Requests/sec" for `url` (16 connections, 5 s); fails if a request expected to
+/// succeed did not.
 fn requests_per_second(url: &str, refused: bool) -> Result<f64, String> {
+    rate(url, 16, 5, refused)
+}
+
+fn rate(url: &str, connections: u32, seconds: u32, refused: bool) -> Result<f64, String> {
     let output = Command::new("wrk")
-        .args(["-t1", "-c16", "-d5s", url])
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            url,
+        ])
         .output()
         .map_err(|e| format!("cannot run wrk: {e}"))?;
     let text = String::from_utf8_lossy(&output.stdout);
