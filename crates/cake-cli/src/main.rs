@@ -69,7 +69,7 @@ struct ServeArgs {
     #[arg(long, conflicts_with = "demo_scale")]
     data: Option<PathBuf>,
     /// The demo data plus this many generated clicks in 2025 (50 offers, 200 affiliates), for
-    /// load tests: about 110 bytes of memory per click, a million ready in under 2 s. Generated
+    /// load tests: about 140 bytes of memory per click, a million ready in about 2 s. Generated
     /// again, not kept as a copy, on POST /_sim/reset.
     #[arg(long)]
     demo_scale: Option<u64>,
