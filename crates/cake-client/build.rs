@@ -13,6 +13,9 @@
 
 use std::{env, fmt::Write as _, fs, path::PathBuf};
 
+/// The spec's `x-cake-` extensions, read by the same code as `cake_spec::extensions` (a link).
+mod spec_extensions;
+
 use openapiv3::{
     OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind, Type,
 };
@@ -402,64 +405,72 @@ struct ListShape {
     total_rows_path: Option<Vec<String>>,
 }
 
-fn list_shape(spec: &OpenAPI, response_type: &str) -> Option<ListShape> {
-    fn walk(
-        spec: &OpenAPI,
-        schema: &Schema,
-        path: &mut Vec<String>,
-        total: &mut Option<Vec<String>>,
-    ) -> Option<(Vec<String>, String)> {
-        let o = object_props(schema)?;
-        if o.properties.contains_key("total_rows") {
-            let mut p = path.clone();
-            p.push("total_rows".into());
-            *total = Some(p);
-        }
-        for (name, prop) in &o.properties {
-            path.push(name.clone());
-            match prop {
-                ReferenceOr::Reference { reference } => {
-                    let target = component(spec, schema_name(reference));
-                    if let Some(found) = walk(spec, target, path, total) {
-                        return Some(found);
-                    }
-                }
-                ReferenceOr::Item(item) => {
-                    if let SchemaKind::Type(Type::Array(a)) = &item.schema_kind {
-                        if let Some(ReferenceOr::Reference { reference }) = &a.items {
-                            return Some((path.clone(), schema_name(reference).to_string()));
-                        }
+fn list_shape(spec: &OpenAPI, response_type: &str, paging: &spec_extensions::Paging) -> ListShape {
+    let rows_path = spec_extensions::segments(&paging.rows);
+    let mut schema = component(spec, response_type);
+    let mut item_type = None;
+    for (i, segment) in rows_path.iter().enumerate() {
+        let property = object_props(schema)
+            .and_then(|o| o.properties.get(segment))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{response_type}: x-cake-paging rows {}: no property {segment}",
+                    paging.rows
+                )
+            });
+        match property {
+            ReferenceOr::Reference { reference } => {
+                schema = component(spec, schema_name(reference))
+            }
+            ReferenceOr::Item(item) => {
+                if let (SchemaKind::Type(Type::Array(a)), true) =
+                    (&item.schema_kind, i + 1 == rows_path.len())
+                {
+                    if let Some(ReferenceOr::Reference { reference }) = &a.items {
+                        item_type = Some(schema_name(reference).to_string());
                     }
                 }
             }
-            path.pop();
         }
-        None
     }
-    let mut total = None;
-    let (rows_path, item) = walk(
-        spec,
-        component(spec, response_type),
-        &mut Vec::new(),
-        &mut total,
-    )?;
-    let mut shape = ListShape {
+    let item_type = item_type.unwrap_or_else(|| {
+        panic!(
+            "{response_type}: x-cake-paging rows {} is not an array of named rows",
+            paging.rows
+        )
+    });
+    let unwrap = paging.row_item.as_ref().map(|row_item| {
+        let [field] = spec_extensions::segments(row_item)
+            .try_into()
+            .unwrap_or_else(|_| {
+                panic!("{response_type}: x-cake-paging rowItem {row_item} must name one property")
+            });
+        let inner = match object_props(component(spec, &item_type))
+            .and_then(|o| o.properties.get(&field))
+        {
+            Some(ReferenceOr::Reference { reference }) => schema_name(reference).to_string(),
+            _ => panic!("{item_type}: x-cake-paging rowItem {row_item} is not a named row"),
+        };
+        (field, inner)
+    });
+    ListShape {
         rows_path,
-        item_type: item.clone(),
-        unwrap: None,
-        total_rows_path: total,
-    };
-    if let Some(o) = object_props(component(spec, &item)) {
-        if o.properties.len() == 1 {
-            let (field, prop) = o.properties.iter().next().unwrap();
-            if let ReferenceOr::Reference { reference } = prop {
-                if object_props(component(spec, schema_name(reference))).is_some() {
-                    shape.unwrap = Some((field.clone(), schema_name(reference).to_string()));
-                }
-            }
-        }
+        item_type,
+        unwrap,
+        total_rows_path: paging.total.as_deref().map(spec_extensions::segments),
     }
-    Some(shape)
+}
+
+/// The operation's `x-cake-paging`, when it has one.
+fn paging_of(id: &str, op: &openapiv3::Operation) -> Option<spec_extensions::Paging> {
+    spec_extensions::paging(op.extensions.get(spec_extensions::PAGING))
+        .unwrap_or_else(|e| panic!("{id}: {e}"))
+}
+
+/// The operation's `x-cake-date-range`, when it has one.
+fn date_range_of(id: &str, op: &openapiv3::Operation) -> Option<spec_extensions::DateRange> {
+    spec_extensions::date_range(op.extensions.get(spec_extensions::DATE_RANGE))
+        .unwrap_or_else(|e| panic!("{id}: {e}"))
 }
 
 /// One `match` arm per parameter of `op` for the generated `set_param`: the text is turned into
@@ -501,7 +512,7 @@ fn set_param_arms(spec: &OpenAPI, op: &openapiv3::Operation) -> String {
 }
 
 /// Per operation: `execute()` (send with this crate's `Error`) and, for list operations (those
-/// with `start_at_row` and `row_limit`), the `ListRequest` glue that pagination needs.
+/// with `x-cake-paging`), the `ListRequest` glue that pagination needs.
 fn operations(spec: &OpenAPI) -> String {
     let mut s = String::from(GENERATED);
     for (_path, _method, op) in spec.operations() {
@@ -588,18 +599,11 @@ impl<'a> crate::call::WithOptions<builder::{builder}<'a>> {{
             arms = set_param_arms(spec, op),
         )
         .unwrap();
-        let op_params: Vec<String> = op
-            .parameters
-            .iter()
-            .map(|p| resolve_parameter(spec, p).parameter_data_ref().name.clone())
-            .collect();
-        let is_list = op_params.iter().any(|p| p == "start_at_row")
-            && op_params.iter().any(|p| p == "row_limit");
-        if !is_list {
+        let Some(paging) = paging_of(id, op) else {
             continue;
-        }
-        let shape = list_shape(spec, response_type)
-            .unwrap_or_else(|| panic!("{id}: a list operation's response has no array of rows"));
+        };
+        let shape = list_shape(spec, response_type, &paging);
+        let (offset, limit) = (&paging.offset, &paging.limit);
         let rows = shape.rows_path.join(".");
         let (row_type, rows_expr) = match &shape.unwrap {
             Some((field, inner)) => (
@@ -619,8 +623,8 @@ impl<'a> crate::paginate::ListRequest<'a> for builder::{builder}<'a> {{
     type Row = types::{row_type};
     const OPERATION_ID: &'static str = {id:?};
 
-    fn with_page(self, start_at_row: u32, row_limit: u32) -> Self {{
-        self.start_at_row(start_at_row).row_limit(row_limit)
+    fn with_page(self, offset: u32, limit: u32) -> Self {{
+        self.{offset}(offset).{limit}(limit)
     }}
 
     fn fetch(self, options: crate::CallOptions) -> crate::paginate::PageFuture<'a, Self::Row> {{
@@ -653,7 +657,7 @@ impl<'a> crate::call::WithOptions<builder::{builder}<'a>> {{
 
 impl<'a> builder::{builder}<'a> {{
     /// Every matching row of the {summary}, page after page, as a stream; see
-    /// [`crate::paginate`]. The builder's own `start_at_row` and `row_limit` are replaced.
+    /// [`crate::paginate`]. The builder's own {offset} and {limit} are replaced.
     pub fn stream(self) -> crate::paginate::RowStream<'a, types::{row_type}> {{
         crate::paginate::RowStream::new(self, crate::paginate::PageOptions::default())
     }}
@@ -763,6 +767,52 @@ fn spec_table(spec: &OpenAPI) -> String {
         });
         writeln!(s, "        creates_data: {creates_data},").unwrap();
         writeln!(s, "        idempotency_key: {},", opt(idempotency_key)).unwrap();
+        let paging = paging_of(id, op).map(|p| {
+            let max = |name: &str| {
+                op.parameters
+                    .iter()
+                    .map(|q| resolve_parameter(spec, q).parameter_data_ref())
+                    .find(|d| d.name == name)
+                    .and_then(|d| match &d.format {
+                        ParameterSchemaOrContent::Schema(schema) => {
+                            match &resolve_schema(spec, schema).schema_kind {
+                                SchemaKind::Type(Type::Integer(i)) => i.maximum,
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| {
+                        panic!("{id}: x-cake-paging limit {name} needs an integer maximum")
+                    })
+            };
+            format!(
+                "Some(Paging {{ offset: {}, limit: {}, first_row: {}, max_page_size: {} }})",
+                lit(&p.offset),
+                lit(&p.limit),
+                p.first_row,
+                max(&p.limit)
+            )
+        });
+        writeln!(
+            s,
+            "        paging: {},",
+            paging.unwrap_or_else(|| "None".into())
+        )
+        .unwrap();
+        let range = date_range_of(id, op).map(|r| {
+            format!(
+                "Some(DateRange {{ start: {}, end: {} }})",
+                lit(&r.start),
+                lit(&r.end)
+            )
+        });
+        writeln!(
+            s,
+            "        date_range: {},",
+            range.unwrap_or_else(|| "None".into())
+        )
+        .unwrap();
         writeln!(s, "        params: &[").unwrap();
         for p in &op.parameters {
             let p = resolve_parameter(spec, p);

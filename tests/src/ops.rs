@@ -41,6 +41,8 @@ pub struct Operation {
     pub params: Vec<Param>,
     /// The documented responses: the status (`200`, `404`, `5XX`) and the JSON body schema.
     pub responses: Vec<Response>,
+    /// `x-cake-date-range`: the start and end parameters, when it has a date range.
+    pub date_range: Option<(String, String)>,
 }
 
 /// One documented response of an operation.
@@ -170,20 +172,10 @@ impl Operation {
         self.responses.iter().find(|r| r.status.is_success())
     }
 
-    /// Pairs of date parameters that form a range, `start_X` with `end_X`: the start must be on
-    /// or before the end (the spec says so in each `start_date` description).
+    /// The pairs of date parameters that form a range (the spec's `x-cake-date-range`): the
+    /// start must be on or before the end.
     pub fn date_ranges(&self) -> Vec<(String, String)> {
-        self.params
-            .iter()
-            .filter(|p| p.kind == ParamKind::Date)
-            .filter_map(|p| {
-                let rest = p.name.strip_prefix("start_")?;
-                let end = format!("end_{rest}");
-                self.param(&end)
-                    .filter(|e| e.kind == ParamKind::Date)
-                    .map(|_| (p.name.clone(), end))
-            })
-            .collect()
+        self.date_range.iter().cloned().collect()
     }
 }
 
@@ -244,7 +236,13 @@ impl Spec {
                     own,
                 });
             }
+            let date_range = cake_spec::extensions::date_range(
+                op.extensions.get(cake_spec::extensions::DATE_RANGE),
+            )
+            .map_err(|e| format!("{id}: {e}"))?
+            .map(|r| (r.start, r.end));
             operations.push(Operation {
+                date_range,
                 id,
                 method: method.to_uppercase(),
                 path: path.to_string(),
@@ -496,19 +494,30 @@ mod tests {
     }
 
     #[test]
-    fn report_dates_form_a_range() {
+    fn every_date_range_names_two_date_parameters() {
         let spec = Spec::load().unwrap();
-        for op in spec
+        let mut ranges = 0;
+        for op in &spec.operations {
+            for (start, end) in op.date_ranges() {
+                for name in [&start, &end] {
+                    let kind = op.param(name).map(|p| p.kind.clone());
+                    assert_eq!(kind, Some(ParamKind::Date), "{}.{name}", op.id);
+                }
+                ranges += 1;
+            }
+        }
+        // Every operation with two date parameters declares them as its range.
+        let with_two_dates = spec
             .operations
             .iter()
-            .filter(|o| o.param("start_date").is_some())
-        {
-            assert_eq!(
-                op.date_ranges(),
-                vec![("start_date".to_string(), "end_date".to_string())],
-                "{}",
-                op.id
-            );
-        }
+            .filter(|o| {
+                o.params
+                    .iter()
+                    .filter(|p| p.kind == ParamKind::Date)
+                    .count()
+                    == 2
+            })
+            .count();
+        assert_eq!(ranges, with_two_dates);
     }
 }

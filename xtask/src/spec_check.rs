@@ -88,6 +88,12 @@ pub fn check(text: &str) -> Vec<String> {
                 }
             }
         }
+        if let Some(raw_op) = raw.pointer(&format!(
+            "/paths/{}/{method}",
+            path.replace('~', "~0").replace('/', "~1")
+        )) {
+            check_extensions(&raw, raw_op, &place, &mut problems);
+        }
         for (status, response) in &op.responses.responses {
             let ReferenceOr::Item(response) = response else {
                 continue;
@@ -146,6 +152,133 @@ pub fn check(text: &str) -> Vec<String> {
     problems
 }
 
+/// Follows `$ref`s to the schema itself.
+fn deref<'a>(root: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
+    for _ in 0..32 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) => schema = resolve(root, reference)?,
+            None => return Some(schema),
+        }
+    }
+    None
+}
+
+/// The schema at a JSON pointer into instances of `schema` (through properties and `$ref`s).
+fn schema_at<'a>(root: &'a Value, schema: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let mut at = deref(root, schema)?;
+    for segment in cake_spec::extensions::segments(pointer) {
+        at = deref(root, at.get("properties")?.get(&segment)?)?;
+    }
+    Some(at)
+}
+
+/// The operation's `x-cake-` extensions: each one is described in `info.description`, and what
+/// each names exists with the shape it needs (see `cake_spec::extensions`).
+fn check_extensions(root: &Value, op: &Value, place: &str, problems: &mut Vec<String>) {
+    use cake_spec::extensions::{date_range, paging, DATE_RANGE, PAGING};
+    let described = root
+        .pointer("/info/description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    for key in op.as_object().into_iter().flat_map(|o| o.keys()) {
+        if key.starts_with("x-") && !described.contains(&format!("`{key}`")) {
+            problems.push(format!(
+                "{place}: {key} is not described in info.description"
+            ));
+        }
+    }
+    let params: Vec<&Value> = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| deref_param(root, p))
+        .collect();
+    let param_schema = |name: &str| {
+        params
+            .iter()
+            .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+            .and_then(|p| p.get("schema"))
+            .and_then(|s| deref(root, s))
+    };
+    match paging(op.get(PAGING)) {
+        Err(e) => problems.push(format!("{place}: {e}")),
+        Ok(None) => {}
+        Ok(Some(p)) => {
+            match param_schema(&p.offset) {
+                Some(s) if s.get("type") == Some(&json!("integer")) => {
+                    if s.get("minimum").and_then(Value::as_u64) != Some(p.first_row) {
+                        problems.push(format!(
+                            "{place}: {PAGING} firstRow {} is not the minimum of {}",
+                            p.first_row, p.offset
+                        ));
+                    }
+                }
+                _ => problems.push(format!(
+                    "{place}: {PAGING} offset {} is not an integer parameter",
+                    p.offset
+                )),
+            }
+            match param_schema(&p.limit) {
+                Some(s)
+                    if s.get("type") == Some(&json!("integer")) && s.get("maximum").is_some() => {}
+                _ => problems.push(format!(
+                    "{place}: {PAGING} limit {} is not an integer parameter with a maximum",
+                    p.limit
+                )),
+            }
+            let body = op.pointer("/responses/200/content/application~1json/schema");
+            let rows = body.and_then(|b| schema_at(root, b, &p.rows));
+            match rows {
+                Some(r) if r.get("type") == Some(&json!("array")) => {
+                    if let Some(item) = &p.row_item {
+                        let found = r.get("items").and_then(|i| schema_at(root, i, item));
+                        if found.is_none() {
+                            problems.push(format!(
+                                "{place}: {PAGING} rowItem {item} is not in the rows' items"
+                            ));
+                        }
+                    }
+                }
+                _ => problems.push(format!(
+                    "{place}: {PAGING} rows {} is not an array in the 200 body",
+                    p.rows
+                )),
+            }
+            if let Some(total) = &p.total {
+                let found = body.and_then(|b| schema_at(root, b, total));
+                if found.and_then(|t| t.get("type")) != Some(&json!("integer")) {
+                    problems.push(format!(
+                        "{place}: {PAGING} total {total} is not an integer in the 200 body"
+                    ));
+                }
+            }
+        }
+    }
+    match date_range(op.get(DATE_RANGE)) {
+        Err(e) => problems.push(format!("{place}: {e}")),
+        Ok(None) => {}
+        Ok(Some(r)) => {
+            for name in [&r.start, &r.end] {
+                let date =
+                    param_schema(name).is_some_and(|s| s.get("format") == Some(&json!("date")));
+                if !date {
+                    problems.push(format!(
+                        "{place}: {DATE_RANGE} names {name}, which is not a date parameter"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn deref_param<'a>(root: &'a Value, param: &'a Value) -> Option<&'a Value> {
+    match param.get("$ref").and_then(Value::as_str) {
+        Some(reference) => resolve(root, reference),
+        None => Some(param),
+    }
+}
+
 /// Every `$ref` resolves inside the document.
 fn check_refs(root: &Value, node: &Value, place: &str, problems: &mut Vec<String>) {
     match node {
@@ -186,6 +319,52 @@ mod tests {
     #[test]
     fn the_spec_is_sound() {
         assert_eq!(check(&spec()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn extensions_that_name_nothing_real_are_caught() {
+        let cases = [
+            (
+                "rows: /response/data/offers",
+                "rows: /response/data/offerz",
+                "rows /response/data/offerz is not an array",
+            ),
+            (
+                "total: /response/total_rows",
+                "total: /response/clicks",
+                "total /response/clicks is not an integer",
+            ),
+            (
+                "firstRow: 0",
+                "firstRow: 1",
+                "firstRow 1 is not the minimum of start_at_row",
+            ),
+            (
+                "rowItem: /conversion",
+                "rowItem: /conversation",
+                "rowItem /conversation is not in the rows' items",
+            ),
+            (
+                "limit: row_limit\n        rows: /response/clicks",
+                "limit: offer_id\n        rows: /response/clicks",
+                "limit offer_id is not an integer parameter with a maximum",
+            ),
+            (
+                "x-cake-date-range: {start: start_date, end: end_date}\n      tags: [clicks]",
+                "x-cake-date-range: {start: start_date, end: click_id}\n      tags: [clicks]",
+                "names click_id, which is not a date parameter",
+            ),
+            (
+                "x-cake-creates-data: true",
+                "x-cake-creates-data: true\n      x-cake-undescribed: 1",
+                "x-cake-undescribed is not described",
+            ),
+        ];
+        for (from, to, expected) in cases {
+            assert!(spec().contains(from), "the spec has {from:?}");
+            let problems = check(&spec().replacen(from, to, 1)).join("\n");
+            assert!(problems.contains(expected), "{to}: {problems}");
+        }
     }
 
     #[test]

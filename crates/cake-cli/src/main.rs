@@ -134,11 +134,6 @@ const OPERATION_COMMANDS: &[OperationCommand] = &[
 /// The group commands above the operations' subcommands.
 const GROUPS: &[(&str, &str)] = &[("report", "The Offer, Affiliate and Advertiser Reports.")];
 
-/// The paging parameters, which `--all` drives itself: the names `OperationSpec::paging` reads
-/// its bounds from.
-const START_AT_ROW: &str = "start_at_row";
-const ROW_LIMIT: &str = "row_limit";
-
 /// The whole command line: the global flags and `serve` from the derive API, one subcommand per
 /// operation with a flag per parameter of the spec.
 /// `cake serve --help`: only the flags that apply to serving. The global flags that talk to a
@@ -260,7 +255,7 @@ fn param_arg(op: &spec::OperationSpec, param: &'static spec::ParamSpec) -> clap:
             })
     };
     // `--all` pages itself from the first row.
-    if param.name == START_AT_ROW && op.paging().is_some() {
+    if op.paging().is_some_and(|p| p.offset == param.name) {
         arg.conflicts_with("all")
     } else {
         arg
@@ -320,12 +315,14 @@ impl Invocation {
         Ok(builder)
     }
 
-    /// Paging for `--all`: `--row-limit` as the page size, else the operation's largest page.
+    /// Paging for `--all`: the limit parameter (`--row-limit`) as the page size, else the
+    /// operation's largest page.
     fn page_options(&self) -> cake_client::PageOptions {
+        let limit = self.operation.paging().map(|p| p.limit);
         let page_size = self
             .params
             .iter()
-            .find(|(name, _)| *name == ROW_LIMIT)
+            .find(|(name, _)| Some(*name) == limit)
             .and_then(|(_, value)| value.parse().ok());
         cake_client::PageOptions {
             page_size,

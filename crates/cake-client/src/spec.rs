@@ -30,6 +30,10 @@ pub struct OperationSpec {
     pub idempotency_key: Option<&'static str>,
     /// Its query parameters (the api_key is not among them: it is the security scheme).
     pub params: &'static [ParamSpec],
+    /// `x-cake-paging`: how it pages, for a list operation.
+    pub paging: Option<Paging>,
+    /// `x-cake-date-range`: its start and end date parameters, when it has a date range.
+    pub date_range: Option<DateRange>,
 }
 
 /// One query parameter of an operation.
@@ -116,13 +120,27 @@ pub fn operation_by_path(path: &str) -> Option<&'static OperationSpec> {
     OPERATIONS.iter().find(|op| op.path == path)
 }
 
-/// How a list operation pages, from its parameters' bounds.
+/// How a list operation pages: the spec's `x-cake-paging`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
-    /// The `start_at_row` of the first row.
+    /// The parameter that gives a page's first row (`start_at_row`).
+    pub offset: &'static str,
+    /// The parameter that gives a page's size (`row_limit`).
+    pub limit: &'static str,
+    /// The offset of the first row of all: 1, or 0 on Get Click.
     pub first_row: u32,
-    /// The largest `row_limit`.
+    /// The largest page (the limit parameter's maximum).
     pub max_page_size: u32,
+}
+
+/// An operation's date range: the spec's `x-cake-date-range`. The start must be on or before
+/// the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    /// The first day's parameter (`start_date`).
+    pub start: &'static str,
+    /// The last day's parameter (`end_date`).
+    pub end: &'static str,
 }
 
 /// A query that breaks the spec: which parameter, and what was expected.
@@ -263,25 +281,15 @@ impl OperationSpec {
         self.params.iter().find(|p| p.name == name)
     }
 
-    /// For a list operation (one with `start_at_row` and `row_limit`): the first row's offset
-    /// (the `start_at_row` minimum: 1 on the reports and Get Conversions, 0 on Get Click) and
-    /// the largest page (the `row_limit` maximum).
+    /// For a list operation: how it pages (the spec's `x-cake-paging`).
     pub fn paging(&self) -> Option<Paging> {
-        let bounds = |name| match self.param(name).map(|p| &p.kind) {
-            Some(ParamKind::Integer { min, max }) => Some((*min, *max)),
-            _ => None,
-        };
-        let (start_min, _) = bounds("start_at_row")?;
-        let (_, limit_max) = bounds("row_limit")?;
-        Some(Paging {
-            first_row: u32::try_from(start_min.unwrap_or(0)).ok()?,
-            max_page_size: u32::try_from(limit_max?).ok()?,
-        })
+        self.paging
     }
 
     /// Holds a query (without the api_key) against the spec: every parameter known and given
-    /// once, each valid for its type, bounds and enum, every required one present, and a
-    /// `start_date` on or before its `end_date`. The first problem found is returned.
+    /// once, each valid for its type, bounds and enum, every required one present, and the
+    /// date range's start on or before its end (`x-cake-date-range`). The first problem found
+    /// is returned.
     pub fn validate<'a, I>(&self, query: I) -> Result<(), ParamError>
     where
         I: IntoIterator<Item = (&'a str, &'a str)>,
@@ -306,10 +314,12 @@ impl OperationSpec {
             }
             seen.push(param.name);
             param.check(value)?;
-            match name {
-                "start_date" => start = parse_date(value),
-                "end_date" => end = parse_date(value),
-                _ => {}
+            if let Some(range) = &self.date_range {
+                if name == range.start {
+                    start = parse_date(value);
+                } else if name == range.end {
+                    end = parse_date(value);
+                }
             }
         }
         if let Some(missing) = self
@@ -322,11 +332,12 @@ impl OperationSpec {
                 format!("is required: expected {}", missing.expected()),
             ));
         }
-        if let (Some(start), Some(end)) = (start, end) {
+        if let (Some(range), Some(start), Some(end)) = (&self.date_range, start, end) {
             if start > end {
+                let (s, e) = (range.start, range.end);
                 return Err(err(
-                    "start_date",
-                    format!("{start} is after end_date {end}; expected start_date on or before end_date"),
+                    s,
+                    format!("{start} is after {e} {end}; expected {s} on or before {e}"),
                 ));
             }
         }

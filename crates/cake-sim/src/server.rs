@@ -608,8 +608,8 @@ impl Simulator {
     fn get_click(&self, q: &Query) -> Response {
         let query = crate::store::ClickQuery {
             click_id: q.get("click_id").map(str::to_string),
-            start_date: q.date("start_date"),
-            end_date: q.date("end_date"),
+            start_date: q.range().0,
+            end_date: q.range().1,
             offer_id: q.id("offer_id"),
             affiliate_id: q.id("affiliate_id"),
         };
@@ -739,11 +739,21 @@ impl Query<'_> {
         }
     }
 
-    /// `start_date`/`end_date` are required on every operation that builds a filter.
+    /// The date range's days (`x-cake-date-range`), as given.
+    fn range(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        match self.op.date_range {
+            Some(range) => (self.date(range.start), self.date(range.end)),
+            None => (None, None),
+        }
+    }
+
+    /// The date range is required on every operation that builds a filter (an absent one
+    /// matches nothing).
     fn report_filter(&self) -> ReportFilter {
+        let (start, end) = self.range();
         let mut filter = ReportFilter::between(
-            self.date("start_date").unwrap_or(NaiveDate::MAX),
-            self.date("end_date").unwrap_or(NaiveDate::MIN),
+            start.unwrap_or(NaiveDate::MAX),
+            end.unwrap_or(NaiveDate::MIN),
         );
         filter.offer_id = self.id("offer_id");
         filter.affiliate_id = self.id("affiliate_id");
@@ -753,20 +763,22 @@ impl Query<'_> {
         filter
     }
 
-    /// The rows asked for: `start_at_row` counts from the operation's first row (the spec's
-    /// minimum: 1, or 0 on Get Click), `row_limit` defaults to the spec's default.
+    /// The rows asked for (`x-cake-paging`): the offset counts from the operation's first row
+    /// (1, or 0 on Get Click), the limit defaults to the spec's default. Every row of an
+    /// operation that does not page.
     fn window(&self) -> Window {
-        let paging = self.op.paging();
-        let first_row = paging.map(|p| u64::from(p.first_row)).unwrap_or(0);
+        let Some(paging) = self.op.paging() else {
+            return Window::ALL;
+        };
+        let first_row = u64::from(paging.first_row);
         let start = self
-            .get_or_default("start_at_row")
+            .get_or_default(paging.offset)
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(first_row);
         let take = self
-            .get_or_default("row_limit")
+            .get_or_default(paging.limit)
             .and_then(|v| v.parse::<u64>().ok())
-            .or(paging.map(|p| u64::from(p.max_page_size)))
-            .unwrap_or(u64::MAX);
+            .unwrap_or(u64::from(paging.max_page_size));
         Window {
             skip: start.saturating_sub(first_row),
             take,

@@ -12,6 +12,7 @@ mod faults;
 mod invariants;
 mod negative;
 mod refusals;
+mod spec_precision;
 mod types_agree;
 
 use cake_contract_tests::{ops::Operation, target::Target};

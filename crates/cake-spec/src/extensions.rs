@@ -1,0 +1,157 @@
+//! The spec's `x-cake-` extensions on an operation, read in one place: `x-cake-paging` (how a
+//! list operation pages) and `x-cake-date-range` (its start and end parameters). The spec's
+//! `info.description` says what each means.
+//!
+//! This file is also compiled into cake-client's build script (as `spec_extensions.rs`, a
+//! link to it), so that the SDK, the simulator, the `cake` command, the contract suite and
+//! `cargo xtask spec` read the extensions by the same rules. It depends on `serde_json` only.
+
+use serde_json::Value;
+
+/// `x-cake-paging`: how a list operation pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    /// The parameter that gives a page's first row.
+    pub offset: String,
+    /// The offset of the first row of all (the offset parameter's `minimum`).
+    pub first_row: u64,
+    /// The parameter that gives a page's size.
+    pub limit: String,
+    /// The JSON pointer, in the 200 body, of the page's array of rows.
+    pub rows: String,
+    /// The JSON pointer of the count of matching rows over every page, when the body has one.
+    pub total: Option<String>,
+    /// When each element of `rows` wraps its row: the row's pointer within the element.
+    pub row_item: Option<String>,
+}
+
+/// `x-cake-date-range`: an operation's start and end date parameters (start on or before end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateRange {
+    /// The first day's parameter.
+    pub start: String,
+    /// The last day's parameter.
+    pub end: String,
+}
+
+/// The extension's name for paging.
+pub const PAGING: &str = "x-cake-paging";
+/// The extension's name for the date range.
+pub const DATE_RANGE: &str = "x-cake-date-range";
+
+fn text(object: &Value, key: &str, extension: &str) -> Result<String, String> {
+    object
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("{extension}: `{key}` must be a string"))
+}
+
+fn pointer(object: &Value, key: &str, extension: &str) -> Result<Option<String>, String> {
+    match object.get(key) {
+        None => Ok(None),
+        Some(Value::String(p)) if p.starts_with('/') => Ok(Some(p.clone())),
+        Some(other) => Err(format!(
+            "{extension}: `{key}` must be a JSON pointer (`/response/rows`), got {other}"
+        )),
+    }
+}
+
+fn only_keys(object: &Value, keys: &[&str], extension: &str) -> Result<(), String> {
+    let Some(map) = object.as_object() else {
+        return Err(format!("{extension}: must be an object"));
+    };
+    match map.keys().find(|k| !keys.contains(&k.as_str())) {
+        Some(unknown) => Err(format!(
+            "{extension}: unknown key `{unknown}`; it takes {}",
+            keys.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads `x-cake-paging` from the extension's value (`None` when the operation has none).
+pub fn paging(value: Option<&Value>) -> Result<Option<Paging>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let keys = ["offset", "firstRow", "limit", "rows", "total", "rowItem"];
+    only_keys(value, &keys, PAGING)?;
+    Ok(Some(Paging {
+        offset: text(value, "offset", PAGING)?,
+        first_row: value
+            .get("firstRow")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| format!("{PAGING}: `firstRow` must be a whole number"))?,
+        limit: text(value, "limit", PAGING)?,
+        rows: pointer(value, "rows", PAGING)?
+            .ok_or_else(|| format!("{PAGING}: `rows` (a JSON pointer) is required"))?,
+        total: pointer(value, "total", PAGING)?,
+        row_item: pointer(value, "rowItem", PAGING)?,
+    }))
+}
+
+/// Reads `x-cake-date-range` from the extension's value (`None` when the operation has none).
+pub fn date_range(value: Option<&Value>) -> Result<Option<DateRange>, String> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    only_keys(value, &["start", "end"], DATE_RANGE)?;
+    Ok(Some(DateRange {
+        start: text(value, "start", DATE_RANGE)?,
+        end: text(value, "end", DATE_RANGE)?,
+    }))
+}
+
+/// A JSON pointer's segments (`/response/data/offers` → `response`, `data`, `offers`), with
+/// `~1` and `~0` unescaped.
+pub fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paging_reads_every_field_and_names_what_is_wrong() {
+        let v = json!({"offset": "start_at_row", "firstRow": 1, "limit": "row_limit",
+                       "rows": "/conversions", "total": "/total_rows", "rowItem": "/conversion"});
+        let p = paging(Some(&v)).unwrap().unwrap();
+        assert_eq!(p.offset, "start_at_row");
+        assert_eq!(p.first_row, 1);
+        assert_eq!(p.row_item.as_deref(), Some("/conversion"));
+        assert_eq!(paging(None).unwrap(), None);
+        let e = paging(Some(&json!({"offset": "a", "firstRow": 1, "limit": "b"}))).unwrap_err();
+        assert!(e.contains("rows"), "{e}");
+        let e = paging(Some(
+            &json!({"offset": "a", "firstRow": 1, "limit": "b", "rows": "x"}),
+        ))
+        .unwrap_err();
+        assert!(e.contains("JSON pointer"), "{e}");
+        let e = paging(Some(
+            &json!({"offset": "a", "firstRow": 1, "limit": "b", "rows": "/r", "size": 3}),
+        ))
+        .unwrap_err();
+        assert!(e.contains("unknown key `size`"), "{e}");
+    }
+
+    #[test]
+    fn date_range_and_segments() {
+        let r = date_range(Some(&json!({"start": "from", "end": "to"})))
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.start.as_str(), r.end.as_str()), ("from", "to"));
+        assert!(date_range(Some(&json!({"start": "from"}))).is_err());
+        assert_eq!(
+            segments("/response/data/offers"),
+            ["response", "data", "offers"]
+        );
+        assert_eq!(segments("/a~1b/c~0d"), ["a/b", "c~d"]);
+    }
+}
