@@ -128,6 +128,9 @@ pub(crate) struct CallState {
     pub(crate) options: CallOptions,
     attempts: AtomicU32,
     unrepeatable: AtomicBool,
+    /// Why the pre hook refused the request, as data: progenitor carries only a message from
+    /// a hook to the caller, so the hook leaves the error here for the conversion to take.
+    refusal: std::sync::Mutex<Option<crate::spec::ParamError>>,
 }
 
 tokio::task_local! {
@@ -147,6 +150,16 @@ impl CallState {
 
     pub(crate) fn is_unrepeatable(&self) -> bool {
         self.unrepeatable.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the pre hook's reason for refusing the request.
+    pub(crate) fn refuse(&self, error: crate::spec::ParamError) {
+        *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) = Some(error);
+    }
+
+    /// The pre hook's reason for refusing the request, once.
+    pub(crate) fn take_refusal(&self) -> Option<crate::spec::ParamError> {
+        self.refusal.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     fn attempts(&self) -> u32 {

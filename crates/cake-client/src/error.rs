@@ -275,7 +275,11 @@ async fn convert<E: ErrorBody>(
     let key = &client.inner().api_key;
     match e {
         G::InvalidRequest(message) | G::Custom(message) => {
-            invalid_from_message(operation_id, &message)
+            match crate::call::with_current(|call| call.take_refusal()).flatten() {
+                // The pre hook's refusal, as it made it.
+                Some(refusal) => Error::invalid(Some(&refusal.parameter), refusal.message),
+                None => builder_refusal(operation_id, &message),
+            }
         }
         G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
             Error::transport(e)
@@ -345,35 +349,38 @@ async fn convert<E: ErrorBody>(
     }
 }
 
-/// progenitor's builder messages and the pre-hook's validation messages, with the parameter
-/// recovered where the message names one.
-fn invalid_from_message(operation_id: &str, message: &str) -> Error {
-    let expected = |param: &str| {
-        crate::spec::operation(operation_id)
-            .and_then(|op| op.param(param))
-            .map(|p| p.expected())
-            .unwrap_or_else(|| "a valid value".into())
+/// A refusal by progenitor's generated builder, which reports a required parameter left unset
+/// (`"offer_id was not initialized"`) or a value that does not convert to the parameter's type
+/// (`"conversion to `u32` for offer_id failed"`) as text only. The parameter is the one of the
+/// operation's parameters (from the spec) that the message is about; nothing is read out of the
+/// message itself. Anything else is kept whole, without a parameter.
+fn builder_refusal(operation_id: &str, message: &str) -> Error {
+    let Some(op) = crate::spec::operation(operation_id) else {
+        return Error::invalid(None, message);
     };
-    // progenitor: "conversion to `u32` for offer_id failed", "offer_id was not initialized".
-    if let Some(rest) = message.strip_prefix("conversion to ") {
-        if let Some((_, param)) = rest.split_once(" for ") {
-            let param = param.trim_end_matches(" failed");
+    for param in op.params {
+        let name = param.name;
+        if message.len() == name.len() + " was not initialized".len()
+            && message.starts_with(name)
+            && message.ends_with(" was not initialized")
+        {
             return Error::invalid(
-                Some(param),
-                format!("expected {}; the value given does not fit", expected(param)),
+                Some(name),
+                format!("is required: expected {}", param.expected()),
             );
         }
-    }
-    if let Some(param) = message.strip_suffix(" was not initialized") {
-        return Error::invalid(
-            Some(param),
-            format!("is required: expected {}", expected(param)),
-        );
-    }
-    // The pre hook writes "<parameter>: <message>" (see `runtime`).
-    if let Some((param, rest)) = message.split_once(": ") {
-        if !param.contains(' ') {
-            return Error::invalid(Some(param), rest);
+        if message.starts_with("conversion to ")
+            && message
+                .strip_suffix(" failed")
+                .is_some_and(|m| m.ends_with(&format!(" for {name}")))
+        {
+            return Error::invalid(
+                Some(name),
+                format!(
+                    "expected {}; the value given does not fit",
+                    param.expected()
+                ),
+            );
         }
     }
     Error::invalid(None, message)

@@ -238,8 +238,13 @@ impl ClientHooks<ClientState> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         if let Some(op) = spec::operation(info.operation_id) {
             let query: Vec<_> = request.url().query_pairs().collect();
-            op.validate(query.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
-                .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
+            if let Err(e) = op.validate(query.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))) {
+                // The error goes to the caller as data through the call's state; progenitor's
+                // error carries the same text for a caller outside a call (`send()` itself).
+                let text = e.to_string();
+                crate::call::with_current(|call| call.refuse(e));
+                return Err(progenitor_client::Error::InvalidRequest(text));
+            }
         }
         let state = self.inner();
         request
