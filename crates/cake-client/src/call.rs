@@ -159,7 +159,10 @@ impl CallState {
 
     /// The pre hook's reason for refusing the request, once.
     pub(crate) fn take_refusal(&self) -> Option<crate::spec::ParamError> {
-        self.refusal.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.refusal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     fn attempts(&self) -> u32 {

@@ -1,0 +1,481 @@
+//! Every report figure: per row, from the report index's cells for the query's dimensions, or
+//! from the clicks and conversions themselves; both give the same figures (the `report_index`
+//! property test). Money stays `Decimal`; only the conversion rate, a ratio, is an `f64`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::{is, ConversionRecord, Offer, ReportFilter, Store};
+use crate::calendar::{cover, Level};
+use crate::clicks;
+use crate::report_index::Cell;
+
+/// One report row's figures, summed from the report index's cells.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tally {
+    clicks: u64,
+    unique_clicks: u64,
+    conversions: u64,
+    payout: Decimal,
+    revenue: Decimal,
+}
+
+impl Tally {
+    fn add(&mut self, cell: &Cell) {
+        self.clicks += cell.clicks;
+        self.conversions += cell.conversions;
+        // Bounded by the store's checked totals (see `total_payout`), so these cannot fail.
+        self.payout = self.payout.checked_add(cell.payout).unwrap_or(self.payout);
+        self.revenue = self
+            .revenue
+            .checked_add(cell.revenue)
+            .unwrap_or(self.revenue);
+    }
+
+    fn add_conversion(&mut self, conversion: &ConversionRecord) {
+        self.conversions += 1;
+        self.payout = self
+            .payout
+            .checked_add(conversion.payout)
+            .unwrap_or(self.payout);
+        self.revenue = self
+            .revenue
+            .checked_add(conversion.revenue)
+            .unwrap_or(self.revenue);
+    }
+}
+
+/// What a report's rows are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Group {
+    Offer,
+    Affiliate,
+    Advertiser,
+}
+
+/// Computed figures of one report row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// Clicks in range.
+    pub clicks: u64,
+    /// Distinct IP addresses among them.
+    pub unique_clicks: u64,
+    /// Counted conversions in range.
+    pub conversions: u64,
+    /// conversions / clicks x 100, 2 decimals (0 without clicks).
+    pub conversion_rate: f64,
+    /// Sum of payouts.
+    pub payout: Decimal,
+    /// Sum of revenues.
+    pub revenue: Decimal,
+    /// revenue - payout.
+    pub profit: Decimal,
+    /// payout / clicks, 3 decimals (0 without clicks).
+    pub epc: Decimal,
+}
+
+impl Figures {
+    pub(super) fn from_tally(t: &Tally) -> Self {
+        Self {
+            clicks: t.clicks,
+            unique_clicks: t.unique_clicks,
+            conversions: t.conversions,
+            conversion_rate: conversion_rate(t.conversions, t.clicks),
+            payout: t.payout,
+            revenue: t.revenue,
+            // Both sums are bounded by the store's totals, which are checked on the way in.
+            profit: t.revenue.checked_sub(t.payout).unwrap_or_default(),
+            epc: earnings_per_click(t.payout, t.clicks),
+        }
+    }
+}
+
+/// conversions / clicks x 100, rounded half away from zero to 2 decimals; 0 without clicks.
+/// Computed in decimal so that 312/8420 gives exactly 3.71, then handed out as the `f64` the
+/// spec's `ConversionRate` is.
+pub fn conversion_rate(conversions: u64, clicks: u64) -> f64 {
+    if clicks == 0 {
+        return 0.0;
+    }
+    // The rate in hundredths, rounded half up, in integers: exact for any counts.
+    let hundredths =
+        (u128::from(conversions) * 20_000 + u128::from(clicks)) / (2 * u128::from(clicks));
+    if hundredths < 1 << 53 {
+        // Exact as an f64, so the division is the correctly rounded nearest f64 to the two-decimal
+        // value: the same f64 its digits parse to.
+        return hundredths as f64 / 100.0;
+    }
+    // A rate above 90 trillion percent: let the digits say it.
+    // (At most 2^64 x 10^4 hundredths: well within a Decimal's 96 bits.)
+    Decimal::try_from_i128_with_scale(hundredths as i128, 2).map_or(f64::MAX, |rate| {
+        rate.to_string().parse().unwrap_or(f64::MAX)
+    })
+}
+/// payout / clicks, rounded half away from zero to 3 decimals; 0.000 without clicks.
+pub fn earnings_per_click(payout: Decimal, clicks: u64) -> Decimal {
+    if clicks == 0 {
+        return Decimal::new(0, 3);
+    }
+    // In integers when they fit (a report row's payout usually does): thousandths of the
+    // quotient, rounded half away from zero.
+    let mantissa = payout.mantissa();
+    let divisor = 10u128
+        .checked_pow(payout.scale())
+        .and_then(|p| p.checked_mul(u128::from(clicks)));
+    if let (Some(divisor), Ok(numerator)) = (divisor, u128::try_from(mantissa)) {
+        // |mantissa| < 2^96, so 2000 x mantissa cannot overflow.
+        let thousandths = (numerator * 2000 + divisor) / (2 * divisor);
+        if let Ok(epc) = Decimal::try_from_i128_with_scale(thousandths as i128, 3) {
+            return epc;
+        }
+    }
+    let mut epc = (payout / Decimal::from(clicks))
+        .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
+    // Always three decimals on the wire (0.700, not 0.7), as the figure is defined.
+    epc.rescale(3);
+    epc
+}
+
+impl Store {
+    /// The offer, when it passes the filter's offer-derived conditions.
+    fn offer_passing(&self, filter: &ReportFilter, offer_id: u32) -> Option<&Offer> {
+        self.offers.get(&offer_id).filter(|offer| {
+            is(filter.offer_id, offer.offer_id)
+                && is(filter.advertiser_id, offer.advertiser_id)
+                && filter
+                    .vertical_id
+                    .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
+        })
+    }
+
+    /// Each report row's figures, from the report index's cells for the query's dimensions
+    /// (see `report_index`); the days of a range's partial months, when those cells are kept
+    /// per month and year only, and the unique clicks of a filtered Offer Report, from the
+    /// clicks and conversions themselves. Every path gives the figures a scan of the whole
+    /// store gives (the `report_index` property test).
+    pub(super) fn tally(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
+        let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
+        let (start, end) = (filter.start_date, filter.end_date);
+        if start > end {
+            return rows;
+        }
+        let country = match filter.country_id {
+            None => None,
+            // A country the store does not know, or whose code no click has, matches nothing.
+            Some(id) => match self.country_code(id).and_then(|c| self.clicks.country(c)) {
+                Some(interned) => Some(interned),
+                None => return rows,
+            },
+        };
+        let affiliate = match filter.affiliate_id.map(u32::try_from) {
+            None => None,
+            Some(Ok(a)) => Some(a),
+            // An id beyond CAKE's u32 matches nothing.
+            Some(Err(_)) => return rows,
+        };
+        let offer_filtered = filter.offer_id.is_some()
+            || filter.advertiser_id.is_some()
+            || filter.vertical_id.is_some();
+        let runs = cover(start, end);
+        let (day_runs, coarse_runs): (Vec<_>, Vec<_>) = runs
+            .iter()
+            .copied()
+            .partition(|(level, _, _)| *level == Level::Day);
+        let key = |offer: &Offer, affiliate_id: u32| match group {
+            Group::Offer => offer.offer_id,
+            Group::Affiliate => affiliate_id,
+            Group::Advertiser => offer.advertiser_id,
+        };
+        let index = &self.report_index;
+        let mut add = |key: u32, calendar: &crate::calendar::Calendar<Cell>, runs: &[_]| {
+            let row = rows.entry(key).or_default();
+            calendar.for_cover(runs, |cell| row.add(cell));
+        };
+        // Cells kept per day answer the whole range; cells per month and year leave the days.
+        let per_day = match (country, affiliate, group) {
+            (None, None, Group::Offer | Group::Advertiser) => {
+                for (&offer_id, calendar) in &index.by_offer {
+                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                        add(key(offer, 0), calendar, &runs);
+                    }
+                }
+                true
+            }
+            (None, _, Group::Affiliate) if !offer_filtered => {
+                for (&affiliate_id, calendar) in &index.by_affiliate {
+                    if affiliate.is_none_or(|a| a == affiliate_id) {
+                        add(affiliate_id, calendar, &runs);
+                    }
+                }
+                true
+            }
+            (None, _, _) => {
+                let affiliates = match affiliate {
+                    Some(a) => index.by_affiliate_offer.range(a..=a),
+                    None => index.by_affiliate_offer.range(..),
+                };
+                let pairs = affiliates
+                    .flat_map(|(&a, offers)| offers.iter().map(move |(&o, c)| ((a, o), c)));
+                for ((affiliate_id, offer_id), calendar) in pairs {
+                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                        add(key(offer, affiliate_id), calendar, &coarse_runs);
+                    }
+                }
+                false
+            }
+            (Some(c), None, Group::Offer | Group::Advertiser) => {
+                for (&(_, offer_id), calendar) in
+                    index.by_country_offer.range((c, 0)..=(c, u32::MAX))
+                {
+                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                        add(key(offer, 0), calendar, &coarse_runs);
+                    }
+                }
+                false
+            }
+            (Some(c), _, Group::Affiliate) if !offer_filtered => {
+                for (&(_, affiliate_id), calendar) in
+                    index.by_country_affiliate.range((c, 0)..=(c, u32::MAX))
+                {
+                    if affiliate.is_none_or(|a| a == affiliate_id) {
+                        add(affiliate_id, calendar, &coarse_runs);
+                    }
+                }
+                false
+            }
+            // A country with an affiliate, or the Affiliate Report with a country and an offer
+            // filter: no cells hold both; the whole range is read.
+            (Some(_), _, _) => {
+                self.scan_days(&mut rows, filter, group, country, start, end);
+                true
+            }
+        };
+        if !per_day {
+            for &(_, from, to) in &day_runs {
+                let day = |key: i32| NaiveDate::from_num_days_from_ce_opt(key).unwrap_or_default();
+                self.scan_days(&mut rows, filter, group, country, day(from), day(to));
+            }
+        }
+        if group == Group::Offer {
+            let indexed = country.is_none() && affiliate.is_none();
+            let mut counted = true;
+            if indexed {
+                for (&offer_id, row) in rows.iter_mut() {
+                    match index.unique_ips(offer_id, start, &runs) {
+                        Some(unique) => row.unique_clicks = unique,
+                        None => counted = false,
+                    }
+                }
+            }
+            if !indexed || !counted {
+                // Filtered, or clicks added since the last `index_clicks`: count by scanning.
+                for (offer_id, ips) in self.unique_ips_by_scan(filter, country, affiliate) {
+                    if let Some(row) = rows.get_mut(&offer_id) {
+                        row.unique_clicks = ips.len() as u64;
+                    }
+                }
+            }
+        }
+        // A row exists only with a click or conversion in range.
+        rows.retain(|_, row| row.clicks > 0 || row.conversions > 0);
+        rows
+    }
+
+    /// Adds the figures of the clicks and conversions of `from..=to` that pass the filter.
+    fn scan_days(
+        &self,
+        rows: &mut BTreeMap<u32, Tally>,
+        filter: &ReportFilter,
+        group: Group,
+        country: Option<u16>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) {
+        let key = |offer: &Offer, affiliate_id: u32| match group {
+            Group::Offer => offer.offer_id,
+            Group::Affiliate => affiliate_id,
+            Group::Advertiser => offer.advertiser_id,
+        };
+        let by_day = self.clicks_by_day.range(from..=to).flat_map(|(_, v)| v);
+        let offer = filter.offer_id.and_then(|o| u32::try_from(o).ok());
+        let offer_clicks = offer.map(|o| self.clicks_by_offer.get(&o).map_or(&[][..], |v| v));
+        // The offer's clicks when they are fewer than the days' (they are checked for the day).
+        let clicks: Box<dyn Iterator<Item = &u32>> = match offer_clicks {
+            Some(list) if list.len() < by_day.clone().count() => Box::new(list.iter()),
+            _ => Box::new(by_day),
+        };
+        for &index in clicks {
+            let Some(click) = self.clicks.row(index) else {
+                continue;
+            };
+            if country.is_some_and(|c| c != click.country)
+                || !is(filter.affiliate_id, click.affiliate_id)
+                || !(from..=to).contains(&click.day())
+            {
+                continue;
+            }
+            if let Some(offer) = self.offer_passing(filter, click.offer_id) {
+                rows.entry(key(offer, click.affiliate_id))
+                    .or_default()
+                    .clicks += 1;
+            }
+        }
+        for &index in self
+            .conversions_by_day
+            .range(from..=to)
+            .flat_map(|(_, v)| v)
+        {
+            let index = index as usize;
+            let (Some(conversion), Some(click)) = (
+                self.conversions.get(index),
+                self.conversion_clicks
+                    .get(index)
+                    .and_then(|&c| self.clicks.row(c)),
+            ) else {
+                continue;
+            };
+            if !conversion.counts_in_reports()
+                || country.is_some_and(|c| c != click.country)
+                || !is(filter.affiliate_id, click.affiliate_id)
+            {
+                continue;
+            }
+            if let Some(offer) = self.offer_passing(filter, click.offer_id) {
+                rows.entry(key(offer, click.affiliate_id))
+                    .or_default()
+                    .add_conversion(conversion);
+            }
+        }
+    }
+
+    /// The distinct IPs per offer among the range's clicks that pass the filter: from the
+    /// affiliate's clicks when it names one, else from the range's.
+    fn unique_ips_by_scan(
+        &self,
+        filter: &ReportFilter,
+        country: Option<u16>,
+        affiliate: Option<u32>,
+    ) -> HashMap<u32, HashSet<u64>> {
+        let mut ips: HashMap<u32, HashSet<u64>> = HashMap::new();
+        let range = filter.start_date..=filter.end_date;
+        let in_range: usize = self
+            .clicks_by_day
+            .range(range.clone())
+            .map(|(_, v)| v.len())
+            .sum();
+        let clicks: Box<dyn Iterator<Item = &clicks::Row>> = match affiliate {
+            Some(a) => Box::new(
+                (self.clicks_by_affiliate.get(&a).into_iter().flatten())
+                    .filter_map(|&i| self.clicks.row(i)),
+            ),
+            // Most of the clicks: reading them in memory order beats jumping from day to day.
+            None if in_range > self.clicks.len() / 4 => Box::new(self.clicks.rows().iter()),
+            None => Box::new(
+                (self.clicks_by_day.range(range.clone()).flat_map(|(_, v)| v))
+                    .filter_map(|&i| self.clicks.row(i)),
+            ),
+        };
+        for click in clicks {
+            if country.is_some_and(|c| c != click.country)
+                || affiliate.is_some_and(|a| a != click.affiliate_id)
+                || self.offer_passing(filter, click.offer_id).is_none()
+                || !range.contains(&click.day())
+            {
+                continue;
+            }
+            ips.entry(click.offer_id).or_default().insert(click.ip);
+        }
+        ips
+    }
+
+    /// Per-offer figures for the filter, by offer id (rows with activity only).
+    pub fn offer_figures(&self, filter: &ReportFilter) -> BTreeMap<u32, Figures> {
+        self.tally(filter, Group::Offer)
+            .iter()
+            .map(|(k, t)| (*k, Figures::from_tally(t)))
+            .collect()
+    }
+
+    /// Per-affiliate figures for the filter, by affiliate id.
+    pub fn affiliate_figures(&self, filter: &ReportFilter) -> BTreeMap<u32, Figures> {
+        self.tally(filter, Group::Affiliate)
+            .iter()
+            .map(|(k, t)| (*k, Figures::from_tally(t)))
+            .collect()
+    }
+
+    /// Per-advertiser figures for the filter, by advertiser id.
+    pub fn advertiser_figures(&self, filter: &ReportFilter) -> BTreeMap<u32, Figures> {
+        self.tally(filter, Group::Advertiser)
+            .iter()
+            .map(|(k, t)| (*k, Figures::from_tally(t)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    #[test]
+    fn conversion_rate_rounds_to_two_decimals_half_up() {
+        assert_eq!(conversion_rate(312, 8420), 3.71);
+        assert_eq!(conversion_rate(142, 3210), 4.42);
+        assert_eq!(conversion_rate(1, 8), 12.5);
+        // 1/200 x 100 = 0.5 exactly; 1/3 x 100 = 33.333...
+        assert_eq!(conversion_rate(1, 200), 0.5);
+        assert_eq!(conversion_rate(1, 3), 33.33);
+        assert_eq!(conversion_rate(5, 0), 0.0);
+    }
+
+    #[test]
+    fn epc_rounds_to_three_decimals_and_keeps_them() {
+        assert_eq!(earnings_per_click(dec!(5616.00), 8420), dec!(0.667));
+        assert_eq!(earnings_per_click(dec!(2556.00), 3210), dec!(0.796));
+        assert_eq!(earnings_per_click(dec!(7.00), 10).to_string(), "0.700");
+        assert_eq!(earnings_per_click(dec!(0.0005), 1).to_string(), "0.001");
+        assert_eq!(earnings_per_click(dec!(1), 0).to_string(), "0.000");
+        // Past the integer path (a scale-28 payout): the same rule through Decimal division.
+        assert_eq!(
+            earnings_per_click(dec!(1.0000000000000000000000000005), 2).to_string(),
+            "0.500"
+        );
+        assert_eq!(earnings_per_click(dec!(0.0015), 1).to_string(), "0.002");
+    }
+
+    #[test]
+    fn the_integer_paths_agree_with_decimal_arithmetic() {
+        for clicks in 1..300u64 {
+            for conversions in [0, 1, 2, 3, 7, 49, 50, 51, 312, 8420, 100_000] {
+                let rate =
+                    Decimal::from(conversions) * Decimal::ONE_HUNDRED / Decimal::from(clicks);
+                let rate = rate.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+                assert_eq!(
+                    conversion_rate(conversions, clicks),
+                    rate.to_string().parse::<f64>().unwrap(),
+                    "{conversions}/{clicks}"
+                );
+            }
+            for payout in [
+                dec!(0.00),
+                dec!(18.00),
+                dec!(5616.00),
+                dec!(0.0005),
+                dec!(12.345),
+            ] {
+                let mut epc = (payout / Decimal::from(clicks))
+                    .round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero);
+                epc.rescale(3);
+                assert_eq!(
+                    earnings_per_click(payout, clicks).to_string(),
+                    epc.to_string()
+                );
+            }
+        }
+        assert_eq!(conversion_rate(u64::MAX, 1), 1.8446744073709552e21);
+    }
+}
