@@ -13,7 +13,8 @@
 //! - [`demo`]: the built-in demo dataset that reproduces every documented sample, and large
 //!   deterministic stores for load tests.
 //! - [`server`]: the HTTP layer (axum), with the set-up API under `/_sim/` (`setup_api`,
-//!   described by `crates/cake-sim/sim-api.yaml`).
+//!   described by `crates/cake-sim/sim-api.yaml`); `wire` shapes the store's rows into the
+//!   spec's response types.
 //! - [`sandbox`]: scripted faults, the settable clock and the journal of requests.
 //! - [`durable`]: `--state DIR`, every acknowledged change on disk before the answer.
 //!
@@ -43,6 +44,7 @@ pub mod sandbox;
 pub mod server;
 mod setup_api;
 pub mod store;
+mod wire;
 
 pub use dataset::{Dataset, DatasetError};
 pub use demo::{demo_dataset, demo_store, demo_store_scaled};

@@ -34,6 +34,7 @@ use crate::{
     durable::{Change, StateError, StateLog},
     sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, Faults, Journal, PlanError},
     store::{ConversionQuery, ConversionRequest, RecordError, ReportFilter, Sort, Store, Window},
+    wire,
 };
 
 /// The api_key a simulator accepts unless told otherwise: documented, so not a secret.
@@ -577,7 +578,10 @@ impl Simulator {
         let filter = q.report_filter();
         let sort = q.sort::<types::OfferReportSortField>();
         let window = q.window();
-        let data = self.with_store(|s| s.offer_report(&filter, sort, window));
+        let data = self.with_store(|s| {
+            let (rows, totals) = s.offer_rows(&filter, sort, window);
+            wire::offer_report(s, rows, totals)
+        });
         ok(types::OfferReportResponse {
             request_status: types::SuccessStatus::Success,
             response: types::OfferReportBody { data },
@@ -588,7 +592,8 @@ impl Simulator {
         let filter = q.report_filter();
         let sort = q.sort::<types::AffiliateReportSortField>();
         let window = q.window();
-        let data = self.with_store(|s| s.affiliate_report(&filter, sort, window));
+        let data =
+            self.with_store(|s| wire::affiliate_report(s, s.affiliate_rows(&filter, sort, window)));
         ok(types::AffiliateReportResponse {
             request_status: types::SuccessStatus::Success,
             response: types::AffiliateReportBody { data },
@@ -598,7 +603,8 @@ impl Simulator {
     fn advertiser_report(&self, q: &Query) -> Response {
         let filter = q.report_filter();
         let window = q.window();
-        let data = self.with_store(|s| s.advertiser_report(&filter, window));
+        let data =
+            self.with_store(|s| wire::advertiser_report(s, s.advertiser_rows(&filter, window)));
         ok(types::AdvertiserReportResponse {
             request_status: types::SuccessStatus::Success,
             response: types::AdvertiserReportBody { data },
@@ -614,7 +620,13 @@ impl Simulator {
             affiliate_id: q.id("affiliate_id"),
         };
         let window = q.window();
-        let page = self.with_store(|s| s.click_page(&query, window));
+        let page = self.with_store(|s| {
+            let (clicks, total_rows) = s.click_rows(&query, window);
+            types::ClickPage {
+                clicks: clicks.into_iter().map(wire::click).collect(),
+                total_rows,
+            }
+        });
         ok(types::GetClickResponse {
             request_status: types::SuccessStatus::Success,
             response: page,
@@ -659,7 +671,7 @@ impl Simulator {
         match recorded {
             Ok(outcome) => ok(types::RecordConversionResponse {
                 request_status: types::SuccessStatus::Success,
-                conversion: outcome.conversion,
+                conversion: wire::recorded(&outcome.conversion),
             }),
             Err(e) => {
                 let status = match e {
@@ -686,7 +698,16 @@ impl Simulator {
             sort: q.sort(),
         };
         let window = q.window();
-        let (conversions, total_rows) = self.with_store(|s| s.conversion_page(&query, window));
+        let (conversions, total_rows) = self.with_store(|s| {
+            let (rows, total_rows) = s.conversion_rows(&query, window);
+            let items = rows
+                .into_iter()
+                .map(|c| types::ConversionItem {
+                    conversion: wire::conversion(s, c),
+                })
+                .collect::<Vec<_>>();
+            (items, total_rows)
+        });
         ok(types::GetConversionsResponse {
             request_status: types::SuccessStatus::Success,
             total_rows,

@@ -3,8 +3,8 @@
 //!
 //! This module is pure data and arithmetic: it never does I/O, never panics on any input, and
 //! never uses binary floating point for money (only `conversion_rate`, a ratio, is an `f64`).
-//! The HTTP layer (`server`) serializes what it returns with the SDK's generated types, so the
-//! wire form is the spec's.
+//! It returns rows and figures; `wire` shapes them into the SDK's generated types for the HTTP
+//! layer (`server`), so the wire form is the spec's and the store holds none of it.
 //!
 //! Decisions where CAKE's documentation is silent, made once here:
 //! - Clicks count on their `click_date`, conversions on their `conversion_date` (CAKE's
@@ -43,7 +43,7 @@ mod seed;
 
 pub use figures::{conversion_rate, earnings_per_click, Figures};
 pub use model::*;
-pub use query::{ClickQuery, ConversionQuery, ReportFilter, Sort, Window};
+pub use query::{ClickQuery, ConversionQuery, ReportFilter, ReportRow, Sort, Totals, Window};
 
 /// The simulator's whole state. Every mutation keeps its indexes and running totals consistent.
 #[derive(Debug, Clone, Default)]
@@ -116,6 +116,16 @@ impl Store {
     /// The conversions, in the order they were added.
     pub fn conversions(&self) -> &[ConversionRecord] {
         &self.conversions
+    }
+
+    /// One advertiser.
+    pub fn advertiser(&self, advertiser_id: u32) -> Option<&Advertiser> {
+        self.advertisers.get(&advertiser_id)
+    }
+
+    /// One affiliate.
+    pub fn affiliate(&self, affiliate_id: u32) -> Option<&Affiliate> {
+        self.affiliates.get(&affiliate_id)
     }
 
     /// One offer.

@@ -83,23 +83,6 @@ pub struct ClickRecord {
     pub conversion_id: Option<u32>,
 }
 
-impl ClickRecord {
-    /// The click as Get Click returns it.
-    pub fn to_wire(&self) -> types::Click {
-        types::Click {
-            click_id: self.click_id.clone(),
-            click_date: self.click_date,
-            offer_id: self.offer_id,
-            affiliate_id: self.affiliate_id,
-            sub_id_1: self.sub_id_1.clone(),
-            ip_address: self.ip_address.clone(),
-            country: self.country.clone(),
-            converted: self.conversion_id.is_some(),
-            conversion_id: self.conversion_id,
-        }
-    }
-}
-
 /// A conversion as the store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversionRecord {
@@ -128,21 +111,6 @@ pub struct ConversionRecord {
 }
 
 impl ConversionRecord {
-    /// The conversion as Record Conversion returns it.
-    pub fn to_recorded(&self) -> types::RecordedConversion {
-        types::RecordedConversion {
-            conversion_id: self.conversion_id,
-            offer_id: self.offer_id,
-            affiliate_id: self.affiliate_id,
-            click_id: self.click_id.clone(),
-            payout: self.payout,
-            revenue: self.revenue,
-            unique_id: self.unique_id.clone(),
-            conversion_date: self.conversion_date,
-            conversion_status: self.conversion_status.clone(),
-        }
-    }
-
     /// Whether the reports count it (see the module's decisions).
     pub fn counts_in_reports(&self) -> bool {
         matches!(
@@ -202,7 +170,7 @@ pub struct ConversionRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordOutcome {
     /// The conversion recorded, or the original one for a repeated `unique_id`.
-    pub conversion: types::RecordedConversion,
+    pub conversion: ConversionRecord,
     /// True when the `unique_id` was already recorded and nothing was created.
     pub deduplicated: bool,
 }

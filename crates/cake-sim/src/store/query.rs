@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::figures::{Figures, Group};
-use super::{is, ConversionRecord, Store};
+use super::{is, ClickRecord, ConversionRecord, Store};
 
 /// Which rows of a list to return: `skip` rows, then at most `take`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,148 +120,106 @@ pub struct ConversionQuery {
     pub sort: Sort<types::ConversionSortField>,
 }
 
+/// One report row: its entity's id (offer, affiliate or advertiser) and its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    /// The offer's, affiliate's or advertiser's id.
+    pub id: u32,
+    /// Its figures over the range.
+    pub figures: Figures,
+}
+
+/// The Offer Report's totals over every matching row (not only the window's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Clicks.
+    pub clicks: u64,
+    /// Counted conversions.
+    pub conversions: u64,
+    /// Sum of payouts.
+    pub payout: Decimal,
+    /// Sum of revenues.
+    pub revenue: Decimal,
+}
+
 impl Store {
-    /// The Offer Report's data: the window of sorted rows, and totals over every matching row.
-    pub fn offer_report(
+    /// The Offer Report's rows: the window of sorted rows, and the totals over every matching
+    /// row.
+    pub fn offer_rows(
         &self,
         filter: &ReportFilter,
         sort: Sort<types::OfferReportSortField>,
         window: Window,
-    ) -> types::OfferReportData {
+    ) -> (Vec<ReportRow>, Totals) {
         use types::OfferReportSortField as F;
-        let tallies = self.tally(filter, Group::Offer);
-        let mut totals = types::OfferReportTotals {
-            clicks: 0,
-            conversions: 0,
-            payout: Decimal::ZERO,
-            revenue: Decimal::ZERO,
-        };
-        let mut rows: Vec<types::OfferReportRow> = Vec::with_capacity(tallies.len());
-        for (offer_id, tally) in &tallies {
-            let f = Figures::from_tally(tally);
-            totals.clicks += f.clicks;
-            totals.conversions += f.conversions;
-            totals.payout = totals.payout.checked_add(f.payout).unwrap_or(totals.payout);
+        let mut totals = Totals::default();
+        let mut rows: Vec<ReportRow> = Vec::new();
+        for (id, tally) in &self.tally(filter, Group::Offer) {
+            let figures = Figures::from_tally(tally);
+            totals.clicks += figures.clicks;
+            totals.conversions += figures.conversions;
+            // Bounded by the store's checked totals (see `Store::total_payout`).
+            totals.payout = totals
+                .payout
+                .checked_add(figures.payout)
+                .unwrap_or(totals.payout);
             totals.revenue = totals
                 .revenue
-                .checked_add(f.revenue)
+                .checked_add(figures.revenue)
                 .unwrap_or(totals.revenue);
-            rows.push(types::OfferReportRow {
-                offer_id: *offer_id,
-                offer_name: self
-                    .offers
-                    .get(offer_id)
-                    .map(|o| o.offer_name.clone())
-                    .unwrap_or_default(),
-                clicks: f.clicks,
-                unique_clicks: f.unique_clicks,
-                conversions: f.conversions,
-                conversion_rate: f.conversion_rate,
-                payout: f.payout,
-                revenue: f.revenue,
-                profit: f.profit,
-                epc: f.epc,
-            });
+            rows.push(ReportRow { id: *id, figures });
         }
-        if totals.payout.scale() < 2 {
-            totals.payout.rescale(2);
-        }
-        if totals.revenue.scale() < 2 {
-            totals.revenue.rescale(2);
-        }
-        sort_rows(
-            &mut rows,
-            sort,
-            |r| r.offer_id,
-            |r, field| match field {
-                F::Conversions => SortKey::Count(r.conversions),
-                F::Clicks => SortKey::Count(r.clicks),
-                F::Revenue => SortKey::Money(r.revenue),
-                F::Epc => SortKey::Money(r.epc),
-            },
-        );
-        types::OfferReportData {
-            offers: window.apply(rows),
-            totals,
-        }
+        sort_rows(&mut rows, sort, |f, field| match field {
+            F::Conversions => SortKey::Count(f.conversions),
+            F::Clicks => SortKey::Count(f.clicks),
+            F::Revenue => SortKey::Money(f.revenue),
+            F::Epc => SortKey::Money(f.epc),
+        });
+        (window.apply(rows), totals)
     }
 
-    /// The Affiliate Report's data: the window of sorted rows.
-    pub fn affiliate_report(
+    /// The Affiliate Report's rows: the window of sorted rows.
+    pub fn affiliate_rows(
         &self,
         filter: &ReportFilter,
         sort: Sort<types::AffiliateReportSortField>,
         window: Window,
-    ) -> types::AffiliateReportData {
+    ) -> Vec<ReportRow> {
         use types::AffiliateReportSortField as F;
-        let mut rows: Vec<types::AffiliateReportRow> = self
-            .affiliate_figures(filter)
-            .into_iter()
-            .map(|(affiliate_id, f)| types::AffiliateReportRow {
-                affiliate_id,
-                affiliate_name: self
-                    .affiliates
-                    .get(&affiliate_id)
-                    .map(|a| a.affiliate_name.clone())
-                    .unwrap_or_default(),
-                clicks: f.clicks,
-                conversions: f.conversions,
-                conversion_rate: f.conversion_rate,
-                payout: f.payout,
-                epc: f.epc,
-            })
-            .collect();
-        sort_rows(
-            &mut rows,
-            sort,
-            |r| r.affiliate_id,
-            |r, field| match field {
-                F::Clicks => SortKey::Count(r.clicks),
-                F::Conversions => SortKey::Count(r.conversions),
-                F::Payout => SortKey::Money(r.payout),
-                F::Epc => SortKey::Money(r.epc),
-            },
-        );
-        types::AffiliateReportData {
-            affiliates: window.apply(rows),
-        }
+        let mut rows = self.rows(filter, Group::Affiliate);
+        sort_rows(&mut rows, sort, |f, field| match field {
+            F::Clicks => SortKey::Count(f.clicks),
+            F::Conversions => SortKey::Count(f.conversions),
+            F::Payout => SortKey::Money(f.payout),
+            F::Epc => SortKey::Money(f.epc),
+        });
+        window.apply(rows)
     }
 
-    /// The Advertiser Report's data (no sort parameters: rows in id order).
-    pub fn advertiser_report(
-        &self,
-        filter: &ReportFilter,
-        window: Window,
-    ) -> types::AdvertiserReportData {
-        let rows: Vec<types::AdvertiserReportRow> = self
-            .advertiser_figures(filter)
-            .into_iter()
-            .map(|(advertiser_id, f)| types::AdvertiserReportRow {
-                advertiser_id,
-                advertiser_name: self
-                    .advertisers
-                    .get(&advertiser_id)
-                    .map(|a| a.advertiser_name.clone())
-                    .unwrap_or_default(),
-                clicks: f.clicks,
-                conversions: f.conversions,
-                revenue: f.revenue,
-            })
-            .collect();
-        types::AdvertiserReportData {
-            advertisers: window.apply(rows),
-        }
+    /// The Advertiser Report's rows (no sort parameters: in id order).
+    pub fn advertiser_rows(&self, filter: &ReportFilter, window: Window) -> Vec<ReportRow> {
+        window.apply(self.rows(filter, Group::Advertiser))
     }
 
-    /// Get Click's page: matching clicks in date order (then the order they were added), and
+    fn rows(&self, filter: &ReportFilter, group: Group) -> Vec<ReportRow> {
+        self.tally(filter, group)
+            .iter()
+            .map(|(id, tally)| ReportRow {
+                id: *id,
+                figures: Figures::from_tally(tally),
+            })
+            .collect()
+    }
+
+    /// Get Click's rows: matching clicks in date order (then the order they were added), and
     /// how many match in all.
-    pub fn click_page(&self, query: &ClickQuery, window: Window) -> types::ClickPage {
+    pub fn click_rows(&self, query: &ClickQuery, window: Window) -> (Vec<ClickRecord>, u64) {
         let keep = |i: &u32| {
             self.clicks.row(*i).is_some_and(|c| {
                 is(query.offer_id, c.offer_id) && is(query.affiliate_id, c.affiliate_id)
             })
         };
-        let matching: Vec<u32> = if let Some(click_id) = &query.click_id {
+        let mut matching: Vec<u32> = if let Some(click_id) = &query.click_id {
             self.clicks
                 .find(click_id)
                 .filter(keep)
@@ -281,27 +239,23 @@ impl Store {
                     .collect::<Vec<_>>()
             }
         };
-        let mut matching = matching;
         // Within a day the index holds clicks in the order added; order by time within it.
         matching.sort_by_key(|&i| self.clicks.row(i).map(|c| c.at()));
         let total_rows = matching.len() as u64;
-        types::ClickPage {
-            clicks: window
-                .apply(matching)
-                .into_iter()
-                .filter_map(|i| self.clicks.record(i))
-                .map(|c| c.to_wire())
-                .collect(),
-            total_rows,
-        }
+        let rows = window
+            .apply(matching)
+            .into_iter()
+            .filter_map(|i| self.clicks.record(i))
+            .collect();
+        (rows, total_rows)
     }
 
-    /// Get Conversions' page: matching conversions, sorted, and how many match in all.
-    pub fn conversion_page(
+    /// Get Conversions' rows: matching conversions, sorted, and how many match in all.
+    pub fn conversion_rows(
         &self,
         query: &ConversionQuery,
         window: Window,
-    ) -> (Vec<types::ConversionItem>, u64) {
+    ) -> (Vec<&ConversionRecord>, u64) {
         use types::ConversionSortField as F;
         if query.start_date > query.end_date {
             return (Vec::new(), 0);
@@ -341,41 +295,7 @@ impl Store {
             };
             primary.then(a.conversion_id.cmp(&b.conversion_id))
         });
-        let items = window
-            .apply(matching)
-            .into_iter()
-            .map(|c| types::ConversionItem {
-                conversion: self.conversion_to_wire(c),
-            })
-            .collect();
-        (items, total_rows)
-    }
-
-    /// A conversion as Get Conversions returns it.
-    pub fn conversion_to_wire(&self, c: &ConversionRecord) -> types::Conversion {
-        types::Conversion {
-            conversion_id: c.conversion_id,
-            offer: types::OfferRef {
-                offer_id: c.offer_id,
-                offer_name: self
-                    .offers
-                    .get(&c.offer_id)
-                    .map(|o| o.offer_name.clone())
-                    .unwrap_or_default(),
-            },
-            affiliate: types::AffiliateRef {
-                affiliate_id: c.affiliate_id,
-                affiliate_name: self
-                    .affiliates
-                    .get(&c.affiliate_id)
-                    .map(|a| a.affiliate_name.clone())
-                    .unwrap_or_default(),
-            },
-            payout: c.payout,
-            revenue: c.revenue,
-            conversion_status: c.conversion_status.clone(),
-            conversion_date: c.conversion_date,
-        }
+        (window.apply(matching), total_rows)
     }
 }
 
@@ -386,22 +306,18 @@ enum SortKey {
     Money(Decimal),
 }
 
-fn sort_rows<R, F: Copy>(
-    rows: &mut [R],
-    sort: Sort<F>,
-    id: impl Fn(&R) -> u32,
-    key: impl Fn(&R, F) -> SortKey,
-) {
+/// Sorts by the figure asked for (else by id), ties broken by id, ascending.
+fn sort_rows<F: Copy>(rows: &mut [ReportRow], sort: Sort<F>, key: impl Fn(&Figures, F) -> SortKey) {
     rows.sort_by(|a, b| {
         let primary = match sort.field {
-            Some(field) => key(a, field).cmp(&key(b, field)),
-            None => id(a).cmp(&id(b)),
+            Some(field) => key(&a.figures, field).cmp(&key(&b.figures, field)),
+            None => a.id.cmp(&b.id),
         };
         let primary = if sort.descending {
             primary.reverse()
         } else {
             primary
         };
-        primary.then(id(a).cmp(&id(b)))
+        primary.then(a.id.cmp(&b.id))
     });
 }

@@ -18,7 +18,7 @@ impl Store {
         if let Some(unique_id) = &request.unique_id {
             if let Some(&index) = self.conversion_by_unique_id.get(unique_id) {
                 return Ok(RecordOutcome {
-                    conversion: self.conversions[index].to_recorded(),
+                    conversion: self.conversions[index].clone(),
                     deduplicated: true,
                 });
             }
@@ -73,7 +73,7 @@ impl Store {
             order_id: request.order_id,
             adv: request.adv,
         };
-        let recorded = conversion.to_recorded();
+        let recorded = conversion.clone();
         self.total_payout = total_payout;
         self.total_revenue = total_revenue;
         self.insert_conversion(click_index, conversion);
