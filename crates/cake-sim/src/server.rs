@@ -612,12 +612,14 @@ impl Simulator {
     }
 
     fn get_click(&self, q: &Query) -> Response {
+        // Get Click's dates are optional: without them, every day.
+        let (start, end) = q.range();
+        let mut filter = q.report_filter();
+        filter.start_date = start.unwrap_or(NaiveDate::MIN);
+        filter.end_date = end.unwrap_or(NaiveDate::MAX);
         let query = crate::store::ClickQuery {
             click_id: q.get("click_id").map(str::to_string),
-            start_date: q.range().0,
-            end_date: q.range().1,
-            offer_id: q.id("offer_id"),
-            affiliate_id: q.id("affiliate_id"),
+            filter,
         };
         let window = q.window();
         let page = self.with_store(|s| {
@@ -687,13 +689,8 @@ impl Simulator {
     }
 
     fn get_conversions(&self, q: &Query) -> Response {
-        let filter = q.report_filter();
         let query = ConversionQuery {
-            start_date: filter.start_date,
-            end_date: filter.end_date,
-            offer_id: filter.offer_id,
-            affiliate_id: filter.affiliate_id,
-            advertiser_id: filter.advertiser_id,
+            filter: q.report_filter(),
             conversion_status: q.parsed("conversion_status"),
             sort: q.sort(),
         };
@@ -768,8 +765,8 @@ impl Query<'_> {
         }
     }
 
-    /// The date range is required on every operation that builds a filter (an absent one
-    /// matches nothing).
+    /// The filters the operation was given. Its date range is required where the filter is
+    /// used as given (an absent one matches nothing); Get Click widens it.
     fn report_filter(&self) -> ReportFilter {
         let (start, end) = self.range();
         let mut filter = ReportFilter::between(

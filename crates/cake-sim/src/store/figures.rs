@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::{is, ConversionRecord, Offer, ReportFilter, Store};
+use super::filter::Matcher;
+use super::{ConversionRecord, Offer, ReportFilter, Store};
 use crate::calendar::{cover, Level};
 use crate::clicks;
 use crate::report_index::Cell;
@@ -139,17 +140,6 @@ pub fn earnings_per_click(payout: Decimal, clicks: u64) -> Decimal {
 }
 
 impl Store {
-    /// The offer, when it passes the filter's offer-derived conditions.
-    fn offer_passing(&self, filter: &ReportFilter, offer_id: u32) -> Option<&Offer> {
-        self.offers.get(&offer_id).filter(|offer| {
-            is(filter.offer_id, offer.offer_id)
-                && is(filter.advertiser_id, offer.advertiser_id)
-                && filter
-                    .vertical_id
-                    .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
-        })
-    }
-
     /// Each report row's figures, from the report index's cells for the query's dimensions
     /// (see `report_index`); the days of a range's partial months, when those cells are kept
     /// per month and year only, and the unique clicks of a filtered Offer Report, from the
@@ -158,26 +148,12 @@ impl Store {
     pub(super) fn tally(&self, filter: &ReportFilter, group: Group) -> BTreeMap<u32, Tally> {
         let mut rows: BTreeMap<u32, Tally> = BTreeMap::new();
         let (start, end) = (filter.start_date, filter.end_date);
-        if start > end {
+        let matcher = self.matcher(filter);
+        if matcher.matches_nothing() {
             return rows;
         }
-        let country = match filter.country_id {
-            None => None,
-            // A country the store does not know, or whose code no click has, matches nothing.
-            Some(id) => match self.country_code(id).and_then(|c| self.clicks.country(c)) {
-                Some(interned) => Some(interned),
-                None => return rows,
-            },
-        };
-        let affiliate = match filter.affiliate_id.map(u32::try_from) {
-            None => None,
-            Some(Ok(a)) => Some(a),
-            // An id beyond CAKE's u32 matches nothing.
-            Some(Err(_)) => return rows,
-        };
-        let offer_filtered = filter.offer_id.is_some()
-            || filter.advertiser_id.is_some()
-            || filter.vertical_id.is_some();
+        let (country, affiliate) = (matcher.country(), matcher.affiliate());
+        let offer_filtered = matcher.filters_offers();
         let runs = cover(start, end);
         let (day_runs, coarse_runs): (Vec<_>, Vec<_>) = runs
             .iter()
@@ -197,7 +173,7 @@ impl Store {
         let per_day = match (country, affiliate, group) {
             (None, None, Group::Offer | Group::Advertiser) => {
                 for (&offer_id, calendar) in &index.by_offer {
-                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                    if let Some(offer) = matcher.offer(offer_id) {
                         add(key(offer, 0), calendar, &runs);
                     }
                 }
@@ -219,7 +195,7 @@ impl Store {
                 let pairs = affiliates
                     .flat_map(|(&a, offers)| offers.iter().map(move |(&o, c)| ((a, o), c)));
                 for ((affiliate_id, offer_id), calendar) in pairs {
-                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                    if let Some(offer) = matcher.offer(offer_id) {
                         add(key(offer, affiliate_id), calendar, &coarse_runs);
                     }
                 }
@@ -229,7 +205,7 @@ impl Store {
                 for (&(_, offer_id), calendar) in
                     index.by_country_offer.range((c, 0)..=(c, u32::MAX))
                 {
-                    if let Some(offer) = self.offer_passing(filter, offer_id) {
+                    if let Some(offer) = matcher.offer(offer_id) {
                         add(key(offer, 0), calendar, &coarse_runs);
                     }
                 }
@@ -248,14 +224,14 @@ impl Store {
             // A country with an affiliate, or the Affiliate Report with a country and an offer
             // filter: no cells hold both; the whole range is read.
             (Some(_), _, _) => {
-                self.scan_days(&mut rows, filter, group, country, start, end);
+                self.scan_days(&mut rows, &matcher, group, start, end);
                 true
             }
         };
         if !per_day {
             for &(_, from, to) in &day_runs {
                 let day = |key: i32| NaiveDate::from_num_days_from_ce_opt(key).unwrap_or_default();
-                self.scan_days(&mut rows, filter, group, country, day(from), day(to));
+                self.scan_days(&mut rows, &matcher, group, day(from), day(to));
             }
         }
         if group == Group::Offer {
@@ -271,7 +247,7 @@ impl Store {
             }
             if !indexed || !counted {
                 // Filtered, or clicks added since the last `index_clicks`: count by scanning.
-                for (offer_id, ips) in self.unique_ips_by_scan(filter, country, affiliate) {
+                for (offer_id, ips) in self.unique_ips_by_scan(&matcher) {
                     if let Some(row) = rows.get_mut(&offer_id) {
                         row.unique_clicks = ips.len() as u64;
                     }
@@ -287,9 +263,8 @@ impl Store {
     fn scan_days(
         &self,
         rows: &mut BTreeMap<u32, Tally>,
-        filter: &ReportFilter,
+        matcher: &Matcher,
         group: Group,
-        country: Option<u16>,
         from: NaiveDate,
         to: NaiveDate,
     ) {
@@ -299,24 +274,20 @@ impl Store {
             Group::Advertiser => offer.advertiser_id,
         };
         let by_day = self.clicks_by_day.range(from..=to).flat_map(|(_, v)| v);
-        let offer = filter.offer_id.and_then(|o| u32::try_from(o).ok());
-        let offer_clicks = offer.map(|o| self.clicks_by_offer.get(&o).map_or(&[][..], |v| v));
+        let offer_clicks = matcher
+            .offer_id()
+            .map(|o| self.clicks_by_offer.get(&o).map_or(&[][..], |v| v));
         // The offer's clicks when they are fewer than the days' (they are checked for the day).
         let clicks: Box<dyn Iterator<Item = &u32>> = match offer_clicks {
             Some(list) if list.len() < by_day.clone().count() => Box::new(list.iter()),
             _ => Box::new(by_day),
         };
-        for &index in clicks {
-            let Some(click) = self.clicks.row(index) else {
-                continue;
-            };
-            if country.is_some_and(|c| c != click.country)
-                || !is(filter.affiliate_id, click.affiliate_id)
-                || !(from..=to).contains(&click.day())
-            {
+        for click in clicks.filter_map(|&i| self.clicks.row(i)) {
+            if !(from..=to).contains(&click.day()) {
                 continue;
             }
-            if let Some(offer) = self.offer_passing(filter, click.offer_id) {
+            if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
+            {
                 rows.entry(key(offer, click.affiliate_id))
                     .or_default()
                     .clicks += 1;
@@ -336,13 +307,11 @@ impl Store {
             ) else {
                 continue;
             };
-            if !conversion.counts_in_reports()
-                || country.is_some_and(|c| c != click.country)
-                || !is(filter.affiliate_id, click.affiliate_id)
-            {
+            if !conversion.counts_in_reports() {
                 continue;
             }
-            if let Some(offer) = self.offer_passing(filter, click.offer_id) {
+            if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
+            {
                 rows.entry(key(offer, click.affiliate_id))
                     .or_default()
                     .add_conversion(conversion);
@@ -352,20 +321,15 @@ impl Store {
 
     /// The distinct IPs per offer among the range's clicks that pass the filter: from the
     /// affiliate's clicks when it names one, else from the range's.
-    fn unique_ips_by_scan(
-        &self,
-        filter: &ReportFilter,
-        country: Option<u16>,
-        affiliate: Option<u32>,
-    ) -> HashMap<u32, HashSet<u64>> {
+    fn unique_ips_by_scan(&self, matcher: &Matcher) -> HashMap<u32, HashSet<u64>> {
         let mut ips: HashMap<u32, HashSet<u64>> = HashMap::new();
-        let range = filter.start_date..=filter.end_date;
+        let range = matcher.range();
         let in_range: usize = self
             .clicks_by_day
             .range(range.clone())
             .map(|(_, v)| v.len())
             .sum();
-        let clicks: Box<dyn Iterator<Item = &clicks::Row>> = match affiliate {
+        let clicks: Box<dyn Iterator<Item = &clicks::Row>> = match matcher.affiliate() {
             Some(a) => Box::new(
                 (self.clicks_by_affiliate.get(&a).into_iter().flatten())
                     .filter_map(|&i| self.clicks.row(i)),
@@ -378,14 +342,13 @@ impl Store {
             ),
         };
         for click in clicks {
-            if country.is_some_and(|c| c != click.country)
-                || affiliate.is_some_and(|a| a != click.affiliate_id)
-                || self.offer_passing(filter, click.offer_id).is_none()
-                || !range.contains(&click.day())
+            if range.contains(&click.day())
+                && matcher
+                    .matches(click.offer_id, click.affiliate_id, click.country)
+                    .is_some()
             {
-                continue;
+                ips.entry(click.offer_id).or_default().insert(click.ip);
             }
-            ips.entry(click.offer_id).or_default().insert(click.ip);
         }
         ips
     }

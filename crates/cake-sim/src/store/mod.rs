@@ -23,9 +23,10 @@
 //!
 //! The module is split by job: `model` (what is held: entities, click and conversion records,
 //! and the errors of putting them in), `seed` (adding entities, clicks and conversions as
-//! given), `record` (Record Conversion), `figures` (every report figure, from the report index
-//! or the clicks themselves) and `query` (the reports' and lists' rows: filters, sorting,
-//! windows). `Store` itself, its fields and its plain accessors are here.
+//! given), `record` (Record Conversion), `filter` (the one filter every report and list applies,
+//! with its one `matches`), `figures` (every report figure, from the report index or the clicks
+//! themselves) and `query` (the reports' and lists' rows: sorting, windows). `Store` itself,
+//! its fields and its plain accessors are here.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,6 +37,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 mod figures;
+mod filter;
 mod model;
 mod query;
 mod record;
@@ -153,14 +155,4 @@ impl Store {
             .get(unique_id)
             .map(|&i| &self.conversions[i])
     }
-
-    fn country_code(&self, country_id: u64) -> Option<&str> {
-        let id = u32::try_from(country_id).ok()?;
-        self.countries.get(&id).map(|c| c.country_code.as_str())
-    }
-}
-
-/// Whether an id filter lets `actual` through (no filter lets everything through).
-fn is(wanted: Option<u64>, actual: u32) -> bool {
-    wanted.is_none_or(|w| w == u64::from(actual))
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::figures::{Figures, Group};
-use super::{is, ClickRecord, ConversionRecord, Store};
+use super::{ClickRecord, ConversionRecord, Store};
 
 /// Which rows of a list to return: `skip` rows, then at most `take`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,33 +87,19 @@ impl<F> Default for Sort<F> {
 }
 
 /// Get Click's query.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClickQuery {
     /// One click by id; takes priority over the dates.
     pub click_id: Option<String>,
-    /// First day, inclusive.
-    pub start_date: Option<NaiveDate>,
-    /// Last day, inclusive.
-    pub end_date: Option<NaiveDate>,
-    /// Only this offer.
-    pub offer_id: Option<u64>,
-    /// Only this affiliate.
-    pub affiliate_id: Option<u64>,
+    /// The days (every day when Get Click was given none) and the filters.
+    pub filter: ReportFilter,
 }
 
 /// Get Conversions' query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversionQuery {
-    /// First day, inclusive.
-    pub start_date: NaiveDate,
-    /// Last day, inclusive.
-    pub end_date: NaiveDate,
-    /// Only this offer.
-    pub offer_id: Option<u64>,
-    /// Only this affiliate.
-    pub affiliate_id: Option<u64>,
-    /// Only this advertiser's offers.
-    pub advertiser_id: Option<u64>,
+    /// The days and the filters.
+    pub filter: ReportFilter,
     /// Only this status.
     pub conversion_status: Option<types::ConversionStatus>,
     /// Order.
@@ -214,30 +200,29 @@ impl Store {
     /// Get Click's rows: matching clicks in date order (then the order they were added), and
     /// how many match in all.
     pub fn click_rows(&self, query: &ClickQuery, window: Window) -> (Vec<ClickRecord>, u64) {
+        let matcher = self.matcher(&query.filter);
         let keep = |i: &u32| {
             self.clicks.row(*i).is_some_and(|c| {
-                is(query.offer_id, c.offer_id) && is(query.affiliate_id, c.affiliate_id)
+                matcher
+                    .matches(c.offer_id, c.affiliate_id, c.country)
+                    .is_some()
             })
         };
-        let mut matching: Vec<u32> = if let Some(click_id) = &query.click_id {
+        let mut matching: Vec<u32> = if matcher.matches_nothing() {
+            Vec::new()
+        } else if let Some(click_id) = &query.click_id {
             self.clicks
                 .find(click_id)
                 .filter(keep)
                 .into_iter()
                 .collect()
         } else {
-            let from = query.start_date.unwrap_or(NaiveDate::MIN);
-            let to = query.end_date.unwrap_or(NaiveDate::MAX);
-            if from > to {
-                Vec::new()
-            } else {
-                self.clicks_by_day
-                    .range(from..=to)
-                    .flat_map(|(_, v)| v)
-                    .copied()
-                    .filter(keep)
-                    .collect::<Vec<_>>()
-            }
+            self.clicks_by_day
+                .range(matcher.range())
+                .flat_map(|(_, v)| v)
+                .copied()
+                .filter(keep)
+                .collect::<Vec<_>>()
         };
         // Within a day the index holds clicks in the order added; order by time within it.
         matching.sort_by_key(|&i| self.clicks.row(i).map(|c| c.at()));
@@ -257,26 +242,25 @@ impl Store {
         window: Window,
     ) -> (Vec<&ConversionRecord>, u64) {
         use types::ConversionSortField as F;
-        if query.start_date > query.end_date {
+        let matcher = self.matcher(&query.filter);
+        if matcher.matches_nothing() {
             return (Vec::new(), 0);
         }
         let mut matching: Vec<&ConversionRecord> = self
             .conversions_by_day
-            .range(query.start_date..=query.end_date)
+            .range(matcher.range())
             .flat_map(|(_, v)| v)
-            .filter_map(|&i| self.conversions.get(i as usize))
-            .filter(|c| {
-                is(query.offer_id, c.offer_id)
-                    && is(query.affiliate_id, c.affiliate_id)
+            .filter_map(|&i| {
+                let click = self.clicks.row(*self.conversion_clicks.get(i as usize)?)?;
+                let conversion = self.conversions.get(i as usize)?;
+                let passes = matcher
+                    .matches(click.offer_id, click.affiliate_id, click.country)
+                    .is_some()
                     && query
                         .conversion_status
                         .as_ref()
-                        .is_none_or(|s| *s == c.conversion_status)
-                    && (query.advertiser_id.is_none()
-                        || self
-                            .offers
-                            .get(&c.offer_id)
-                            .is_some_and(|o| is(query.advertiser_id, o.advertiser_id)))
+                        .is_none_or(|s| *s == conversion.conversion_status);
+                passes.then_some(conversion)
             })
             .collect();
         let total_rows = matching.len() as u64;

@@ -1,0 +1,116 @@
+//! The one filter every report and list applies: a [`ReportFilter`] (offer, affiliate,
+//! advertiser, vertical, country), resolved once per query against the store into a
+//! [`Matcher`], whose [`Matcher::matches`] is the single test of a click, or of a conversion by
+//! its click. The report index answers the same filters by other means; the `report_index`
+//! property test holds the two equal.
+//!
+//! Id filters are `u64` so that an id no entity can have (beyond CAKE's `u32`) matches nothing
+//! instead of failing; so does a country the store does not know, or whose code no click has.
+
+use super::{Offer, ReportFilter, Store};
+
+/// A filter resolved against the store.
+pub(super) struct Matcher<'a> {
+    store: &'a Store,
+    filter: &'a ReportFilter,
+    /// The country's code as the click table interns it.
+    country: Option<u16>,
+    /// The affiliate, when it fits CAKE's ids.
+    affiliate: Option<u32>,
+    /// Some filter names what nothing can have.
+    nothing: bool,
+}
+
+/// Whether an id filter lets `actual` through (no filter lets everything through).
+fn is(wanted: Option<u64>, actual: u32) -> bool {
+    wanted.is_none_or(|w| w == u64::from(actual))
+}
+
+impl Store {
+    /// The filter resolved against this store.
+    pub(super) fn matcher<'a>(&'a self, filter: &'a ReportFilter) -> Matcher<'a> {
+        let mut nothing = filter.start_date > filter.end_date;
+        let country = filter.country_id.and_then(|id| {
+            let code = u32::try_from(id)
+                .ok()
+                .and_then(|id| self.countries.get(&id))
+                .map(|c| c.country_code.as_str());
+            let interned = code.and_then(|c| self.clicks.country(c));
+            nothing |= interned.is_none();
+            interned
+        });
+        let affiliate = filter.affiliate_id.and_then(|id| {
+            let fits = u32::try_from(id).ok();
+            nothing |= fits.is_none();
+            fits
+        });
+        Matcher {
+            store: self,
+            filter,
+            country,
+            affiliate,
+            nothing,
+        }
+    }
+}
+
+impl<'a> Matcher<'a> {
+    /// No click or conversion can match.
+    pub fn matches_nothing(&self) -> bool {
+        self.nothing
+    }
+
+    /// The country filter, interned.
+    pub fn country(&self) -> Option<u16> {
+        self.country
+    }
+
+    /// The affiliate filter.
+    pub fn affiliate(&self) -> Option<u32> {
+        self.affiliate
+    }
+
+    /// The days asked for.
+    pub fn range(&self) -> std::ops::RangeInclusive<chrono::NaiveDate> {
+        self.filter.start_date..=self.filter.end_date
+    }
+
+    /// The offer filter, when it fits CAKE's ids.
+    pub fn offer_id(&self) -> Option<u32> {
+        self.filter.offer_id.and_then(|o| u32::try_from(o).ok())
+    }
+
+    /// Whether the filter names an offer, an advertiser or a vertical.
+    pub fn filters_offers(&self) -> bool {
+        let f = self.filter;
+        f.offer_id.is_some() || f.advertiser_id.is_some() || f.vertical_id.is_some()
+    }
+
+    /// The offer, when it passes the offer-derived conditions (offer, advertiser, vertical).
+    pub fn offer(&self, offer_id: u32) -> Option<&'a Offer> {
+        let f = self.filter;
+        self.store.offers.get(&offer_id).filter(|offer| {
+            is(f.offer_id, offer.offer_id)
+                && is(f.advertiser_id, offer.advertiser_id)
+                && f.vertical_id
+                    .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
+        })
+    }
+
+    /// Whether the affiliate passes.
+    pub fn affiliate_passes(&self, affiliate_id: u32) -> bool {
+        is(self.filter.affiliate_id, affiliate_id)
+    }
+
+    /// The one test of a click, or of a conversion by its click: its offer, affiliate and
+    /// country. The offer comes back when it passes.
+    pub fn matches(&self, offer_id: u32, affiliate_id: u32, country: u16) -> Option<&'a Offer> {
+        if self.nothing
+            || self.country.is_some_and(|c| c != country)
+            || !self.affiliate_passes(affiliate_id)
+        {
+            return None;
+        }
+        self.offer(offer_id)
+    }
+}
