@@ -112,8 +112,8 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
         call: CallOptions,
     ) -> Self {
         let paging = spec::operation(Q::OPERATION_ID).and_then(|op| op.paging());
-        let (first_row, max) = match paging {
-            Some(p) => (p.first_row, p.max_page_size),
+        let (first_row, max, limit) = match paging {
+            Some(p) => (p.first_row, p.max_page_size, p.limit),
             None => {
                 return Self::failed(Error::invalid(
                     None,
@@ -124,7 +124,7 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
         let page_size = options.page_size.unwrap_or(max);
         if page_size == 0 || page_size > max {
             return Self::failed(Error::invalid(
-                Some("row_limit"),
+                Some(limit),
                 format!(
                     "expected a page size from 1 to {max} for {}, got {page_size}",
                     Q::OPERATION_ID
