@@ -54,6 +54,7 @@ fn main() {
         .unwrap_or_else(|e| panic!("progenitor could not generate the httpmock helpers: {e}"));
     fs::write(out.join("mock.rs"), render(mock)).expect("write mock.rs");
     fs::write(out.join("spec_table.rs"), spec_table(&spec)).expect("write spec_table.rs");
+    fs::write(out.join("queries.rs"), queries(&spec)).expect("write queries.rs");
 }
 
 /// How the spec's named schemas map to Rust: only where a hand-written or well-known type carries
@@ -727,6 +728,192 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 }
 
 /// The spec's parameter constraints, as `static` data for `crate::spec`.
+/// Per operation, a typed query (`GetOfferReportQuery`): a field per parameter, parsed and
+/// validated from query pairs with the spec's rules (`spec::OperationSpec::validate`) and
+/// written back; and `OperationQuery`, an exhaustive enum of the operations' queries, so that
+/// code that serves or dispatches every operation (the simulator) fails to compile when the spec
+/// gains one, instead of failing at run time.
+fn queries(spec: &OpenAPI) -> String {
+    let mut s = String::from(GENERATED);
+    let mut variants = String::new();
+    let mut parse_arms = String::new();
+    let mut id_arms = String::new();
+    let mut pairs_arms = String::new();
+    for (_path, _method, op) in spec.operations() {
+        let id = op
+            .operation_id
+            .as_deref()
+            .expect("every operation has an operationId");
+        let name = pascal(id);
+        let summary = op.summary.as_deref().unwrap_or(id);
+        let mut fields = String::new();
+        let mut reads = String::new();
+        let mut inits = String::new();
+        let mut writes = String::new();
+        for p in &op.parameters {
+            let data = resolve_parameter(spec, p).parameter_data_ref();
+            let ParameterSchemaOrContent::Schema(schema_ref) = &data.format else {
+                panic!("{id}.{}: a parameter needs a schema", data.name);
+            };
+            let schema = resolve_schema(spec, schema_ref);
+            let field = &data.name;
+            let ty = match (&schema.schema_kind, schema_ref) {
+                (SchemaKind::Type(Type::Integer(t)), _) if t.minimum.is_some_and(|m| m >= 0) => {
+                    "u32".to_string()
+                }
+                (SchemaKind::Type(Type::Integer(_)), _) => "i64".to_string(),
+                (SchemaKind::Type(Type::Number(_)), _) => "::rust_decimal::Decimal".to_string(),
+                (SchemaKind::Type(Type::Boolean(_)), _) => "bool".to_string(),
+                (SchemaKind::Type(Type::String(t)), r) => match &t.format {
+                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => {
+                        "::chrono::NaiveDate".to_string()
+                    }
+                    openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "cake-date-time" => {
+                        "crate::CakeDateTime".to_string()
+                    }
+                    _ => match r {
+                        // A named enum is its generated type.
+                        ReferenceOr::Reference { reference } if !t.enumeration.is_empty() => {
+                            format!("crate::types::{}", schema_name(reference))
+                        }
+                        _ => "String".to_string(),
+                    },
+                },
+                (other, _) => panic!("{id}.{field}: unsupported parameter schema {other:?}"),
+            };
+            let default = schema
+                .schema_data
+                .default
+                .as_ref()
+                .map(|d| d.to_string().trim_matches('"').to_string());
+            let plain = data.required || default.is_some();
+            let doc = data
+                .description
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .replace('\n', " ");
+            let field_ty = if plain {
+                ty.clone()
+            } else {
+                format!("Option<{ty}>")
+            };
+            writeln!(fields, "    /// {doc}\n    pub {field}: {field_ty},").unwrap();
+            let parse = if ty == "::chrono::NaiveDate" {
+                "crate::spec::parse_date(text)".to_string()
+            } else {
+                format!("text.parse::<{ty}>().ok()")
+            };
+            writeln!(
+                reads,
+                "        let {field}: Option<{ty}> = match pairs.iter().find(|(k, _)| *k == {field:?}) {{\n            Some((_, text)) => Some({parse}.ok_or_else(|| crate::spec::ParamError {{ parameter: {field:?}.into(), message: format!(\"{{text:?}} does not parse as this parameter's type\") }})?),\n            None => None,\n        }};"
+            )
+            .unwrap();
+            match (&default, data.required) {
+                (_, true) => writeln!(inits, "            {field}: {field}.ok_or_else(|| crate::spec::ParamError {{ parameter: {field:?}.into(), message: \"is required\".into() }})?,").unwrap(),
+                (Some(d), false) => {
+                    let text = d;
+                    let parse_default = if ty == "::chrono::NaiveDate" {
+                        format!("crate::spec::parse_date({text:?})")
+                    } else {
+                        format!("{text:?}.parse::<{ty}>().ok()")
+                    };
+                    writeln!(inits, "            {field}: match {field} {{ Some(v) => v, None => {parse_default}.ok_or_else(|| crate::spec::ParamError {{ parameter: {field:?}.into(), message: \"the spec's default does not parse\".into() }})? }},").unwrap()
+                }
+                (None, false) => writeln!(inits, "            {field},").unwrap(),
+            }
+            if plain {
+                writeln!(
+                    writes,
+                    "        pairs.push(({field:?}, self.{field}.to_string()));"
+                )
+                .unwrap();
+            } else {
+                writeln!(writes, "        if let Some(v) = &self.{field} {{ pairs.push(({field:?}, v.to_string())); }}").unwrap();
+            }
+        }
+        write!(
+            s,
+            r#"
+/// The {summary}'s query, typed: one field per parameter of the spec (optional ones without a
+/// default are `Option`s; a default fills an absent one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct {name}Query {{
+{fields}}}
+
+impl {name}Query {{
+    /// The operation's `operationId`.
+    pub const OPERATION_ID: &'static str = {id:?};
+
+    /// Parses a query (without the api_key) as the spec says: every rule of
+    /// [`crate::spec::OperationSpec::validate`], then each value into its field.
+    pub fn from_pairs<'q>(query: impl IntoIterator<Item = (&'q str, &'q str)>) -> Result<Self, crate::spec::ParamError> {{
+        let pairs: Vec<(&str, &str)> = query.into_iter().collect();
+        if let Some(op) = crate::spec::operation(Self::OPERATION_ID) {{
+            op.validate(pairs.iter().copied())?;
+        }}
+{reads}        Ok(Self {{
+{inits}        }})
+    }}
+
+    /// The query as pairs, as [`Self::from_pairs`] reads them back.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {{
+        let mut pairs = Vec::new();
+{writes}        pairs
+    }}
+}}
+"#
+        )
+        .unwrap();
+        writeln!(variants, "    /// {summary}.\n    {name}({name}Query),").unwrap();
+        writeln!(
+            parse_arms,
+            "            {id:?} => {name}Query::from_pairs(query).map(Self::{name}),"
+        )
+        .unwrap();
+        writeln!(
+            id_arms,
+            "            Self::{name}(_) => {name}Query::OPERATION_ID,"
+        )
+        .unwrap();
+        writeln!(pairs_arms, "            Self::{name}(q) => q.to_pairs(),").unwrap();
+    }
+    write!(
+        s,
+        r#"
+/// Every operation's query, one variant each: exhaustive on purpose, so that a `match` over it
+/// stops compiling when the spec gains an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperationQuery {{
+{variants}}}
+
+impl OperationQuery {{
+    /// The query of the operation `operation_id`, parsed and validated; `None` when the spec has
+    /// no such operation.
+    pub fn parse<'q>(operation_id: &str, query: impl IntoIterator<Item = (&'q str, &'q str)>) -> Option<Result<Self, crate::spec::ParamError>> {{
+        Some(match operation_id {{
+{parse_arms}            _ => return None,
+        }})
+    }}
+
+    /// Its operation's `operationId`.
+    pub fn operation_id(&self) -> &'static str {{
+        match self {{
+{id_arms}        }}
+    }}
+
+    /// The query as pairs.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {{
+        match self {{
+{pairs_arms}        }}
+    }}
+}}
+"#
+    )
+    .unwrap();
+    s
+}
+
 fn spec_table(spec: &OpenAPI) -> String {
     let mut s = String::from(
         "// @generated by crates/cake-client/build.rs from spec/cake.yaml. Do not edit.\n\n",

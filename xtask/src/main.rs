@@ -500,6 +500,7 @@ fn api(check: bool) -> Result<(), String> {
     for (file, path) in [
         ("open_enums.rs", "cake_client::types"),
         ("operations.rs", "cake_client"),
+        ("queries.rs", "cake_client::query"),
         ("mock.rs", "cake_client::mock"),
     ] {
         sources.push(public_api::Source {

@@ -57,6 +57,12 @@ mod operations {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
 
+/// Each operation's query, typed and parsed from query pairs with the spec's rules, and
+/// `OperationQuery`, the exhaustive enum of them (generated from the spec).
+pub mod query {
+    include!(concat!(env!("OUT_DIR"), "/queries.rs"));
+}
+
 pub use call::{CallOptions, Response};
 pub use datetime::{CakeDateTime, CakeDateTimeError};
 pub use error::{Error, TransportKind};

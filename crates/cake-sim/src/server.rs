@@ -10,7 +10,6 @@
 
 use std::{
     net::SocketAddr,
-    str::FromStr,
     sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard},
 };
 
@@ -23,11 +22,11 @@ use axum::{
     Json, Router,
 };
 use cake_client::{
+    query::{self, OperationQuery},
     spec::{self, OperationSpec, ParamError},
     types, CakeDateTime,
 };
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use crate::{
     dataset::{Dataset, DatasetError},
@@ -552,32 +551,49 @@ impl Simulator {
                 Some(API_KEY_PARAM),
             );
         }
-        if let Err(e) = op.validate(params.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-            return bad_request(e);
-        }
-        let query = Query {
-            op,
-            params: &params,
+        let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let query = match OperationQuery::parse(op.id, pairs) {
+            Some(Ok(query)) => query,
+            Some(Err(e)) => return bad_request(e),
+            // `op` comes from the spec's table, so the spec has it.
+            None => return failure(StatusCode::NOT_FOUND, "no such operation", None),
         };
-        match op.id {
-            "get_offer_report" => self.offer_report(&query),
-            "get_affiliate_report" => self.affiliate_report(&query),
-            "get_advertiser_report" => self.advertiser_report(&query),
-            "get_click" => self.get_click(&query),
-            "record_conversion" => self.record_conversion(&query),
-            "get_conversions" => self.get_conversions(&query),
-            other => failure(
-                StatusCode::NOT_IMPLEMENTED,
-                &format!("the simulator does not implement {other} yet"),
-                None,
-            ),
+        // Exhaustive: an operation added to the spec does not compile here until it is served.
+        match query {
+            OperationQuery::GetOfferReport(q) => self.offer_report(op, q),
+            OperationQuery::GetAffiliateReport(q) => self.affiliate_report(op, q),
+            OperationQuery::GetAdvertiserReport(q) => self.advertiser_report(op, q),
+            OperationQuery::GetClick(q) => self.get_click(op, q),
+            OperationQuery::RecordConversion(q) => self.record_conversion(q),
+            OperationQuery::GetConversions(q) => self.get_conversions(op, q),
         }
     }
 
-    fn offer_report(&self, q: &Query) -> Response {
-        let filter = q.report_filter();
-        let sort = q.sort::<types::OfferReportSortField>();
-        let window = q.window();
+    fn offer_report(&self, op: &OperationSpec, q: query::GetOfferReportQuery) -> Response {
+        // Every parameter by name, no `..`: one the spec adds does not compile until it is used.
+        let query::GetOfferReportQuery {
+            start_date,
+            end_date,
+            offer_id,
+            affiliate_id,
+            advertiser_id,
+            vertical_id,
+            country_id,
+            start_at_row,
+            row_limit,
+            sort_field,
+            sort_descending,
+        } = q;
+        let filter = ReportFilter {
+            offer_id: offer_id.map(u64::from),
+            affiliate_id: affiliate_id.map(u64::from),
+            advertiser_id: advertiser_id.map(u64::from),
+            vertical_id: vertical_id.map(u64::from),
+            country_id: country_id.map(u64::from),
+            ..ReportFilter::between(start_date, end_date)
+        };
+        let sort = sort(sort_field, sort_descending);
+        let window = window(op, start_at_row, row_limit);
         let data = self.with_store(|s| {
             let (rows, totals) = s.offer_rows(&filter, sort, window);
             wire::offer_report(s, rows, totals)
@@ -588,10 +604,24 @@ impl Simulator {
         })
     }
 
-    fn affiliate_report(&self, q: &Query) -> Response {
-        let filter = q.report_filter();
-        let sort = q.sort::<types::AffiliateReportSortField>();
-        let window = q.window();
+    fn affiliate_report(&self, op: &OperationSpec, q: query::GetAffiliateReportQuery) -> Response {
+        let query::GetAffiliateReportQuery {
+            start_date,
+            end_date,
+            affiliate_id,
+            offer_id,
+            start_at_row,
+            row_limit,
+            sort_field,
+            sort_descending,
+        } = q;
+        let filter = ReportFilter {
+            offer_id: offer_id.map(u64::from),
+            affiliate_id: affiliate_id.map(u64::from),
+            ..ReportFilter::between(start_date, end_date)
+        };
+        let sort = sort(sort_field, sort_descending);
+        let window = window(op, start_at_row, row_limit);
         let data =
             self.with_store(|s| wire::affiliate_report(s, s.affiliate_rows(&filter, sort, window)));
         ok(types::AffiliateReportResponse {
@@ -600,9 +630,25 @@ impl Simulator {
         })
     }
 
-    fn advertiser_report(&self, q: &Query) -> Response {
-        let filter = q.report_filter();
-        let window = q.window();
+    fn advertiser_report(
+        &self,
+        op: &OperationSpec,
+        q: query::GetAdvertiserReportQuery,
+    ) -> Response {
+        let query::GetAdvertiserReportQuery {
+            start_date,
+            end_date,
+            advertiser_id,
+            offer_id,
+            start_at_row,
+            row_limit,
+        } = q;
+        let filter = ReportFilter {
+            offer_id: offer_id.map(u64::from),
+            advertiser_id: advertiser_id.map(u64::from),
+            ..ReportFilter::between(start_date, end_date)
+        };
+        let window = window(op, start_at_row, row_limit);
         let data =
             self.with_store(|s| wire::advertiser_report(s, s.advertiser_rows(&filter, window)));
         ok(types::AdvertiserReportResponse {
@@ -611,17 +657,27 @@ impl Simulator {
         })
     }
 
-    fn get_click(&self, q: &Query) -> Response {
+    fn get_click(&self, op: &OperationSpec, q: query::GetClickQuery) -> Response {
+        let query::GetClickQuery {
+            click_id,
+            start_date,
+            end_date,
+            offer_id,
+            affiliate_id,
+            start_at_row,
+            row_limit,
+        } = q;
         // Get Click's dates are optional: without them, every day.
-        let (start, end) = q.range();
-        let mut filter = q.report_filter();
-        filter.start_date = start.unwrap_or(NaiveDate::MIN);
-        filter.end_date = end.unwrap_or(NaiveDate::MAX);
-        let query = crate::store::ClickQuery {
-            click_id: q.get("click_id").map(str::to_string),
-            filter,
+        let filter = ReportFilter {
+            offer_id: offer_id.map(u64::from),
+            affiliate_id: affiliate_id.map(u64::from),
+            ..ReportFilter::between(
+                start_date.unwrap_or(NaiveDate::MIN),
+                end_date.unwrap_or(NaiveDate::MAX),
+            )
         };
-        let window = q.window();
+        let window = window(op, start_at_row, row_limit);
+        let query = crate::store::ClickQuery { click_id, filter };
         let page = self.with_store(|s| {
             let (clicks, total_rows) = s.click_rows(&query, window);
             types::ClickPage {
@@ -635,23 +691,30 @@ impl Simulator {
         })
     }
 
-    fn record_conversion(&self, q: &Query) -> Response {
-        let adv = |n: &str| q.get(n).map(str::to_string);
+    fn record_conversion(&self, q: query::RecordConversionQuery) -> Response {
+        let query::RecordConversionQuery {
+            click_id,
+            offer_id,
+            payout,
+            revenue,
+            conversion_date,
+            unique_id,
+            order_id,
+            adv1,
+            adv2,
+            adv3,
+            adv4,
+            adv5,
+        } = q;
         let request = ConversionRequest {
-            click_id: q.get("click_id").unwrap_or_default().to_string(),
-            offer_id: q.id("offer_id").unwrap_or_default(),
-            payout: q.money("payout"),
-            revenue: q.money("revenue"),
-            conversion_date: q.get("conversion_date").and_then(|v| v.parse().ok()),
-            unique_id: q.get("unique_id").map(str::to_string),
-            order_id: q.get("order_id").map(str::to_string),
-            adv: [
-                adv("adv1"),
-                adv("adv2"),
-                adv("adv3"),
-                adv("adv4"),
-                adv("adv5"),
-            ],
+            click_id,
+            offer_id: u64::from(offer_id),
+            payout,
+            revenue,
+            conversion_date,
+            unique_id,
+            order_id,
+            adv: [adv1, adv2, adv3, adv4, adv5],
         };
         let now = self.now();
         let recorded = {
@@ -688,13 +751,31 @@ impl Simulator {
         }
     }
 
-    fn get_conversions(&self, q: &Query) -> Response {
-        let query = ConversionQuery {
-            filter: q.report_filter(),
-            conversion_status: q.parsed("conversion_status"),
-            sort: q.sort(),
+    fn get_conversions(&self, op: &OperationSpec, q: query::GetConversionsQuery) -> Response {
+        let query::GetConversionsQuery {
+            start_date,
+            end_date,
+            offer_id,
+            affiliate_id,
+            advertiser_id,
+            conversion_status,
+            start_at_row,
+            row_limit,
+            sort_field,
+            sort_descending,
+        } = q;
+        let filter = ReportFilter {
+            offer_id: offer_id.map(u64::from),
+            affiliate_id: affiliate_id.map(u64::from),
+            advertiser_id: advertiser_id.map(u64::from),
+            ..ReportFilter::between(start_date, end_date)
         };
-        let window = q.window();
+        let window = window(op, start_at_row, row_limit);
+        let query = ConversionQuery {
+            filter,
+            conversion_status,
+            sort: sort(sort_field, sort_descending),
+        };
         let (conversions, total_rows) = self.with_store(|s| {
             let (rows, total_rows) = s.conversion_rows(&query, window);
             let items = rows
@@ -713,94 +794,29 @@ impl Simulator {
     }
 }
 
-/// A query that passed the spec's validation, read parameter by parameter. Since validation
-/// passed, each value already has its parameter's form; reading one that is absent gives the
-/// spec's default where it has one.
-struct Query<'a> {
-    op: &'static OperationSpec,
-    params: &'a [(String, String)],
+/// How to order rows, from an operation's sort parameters.
+fn sort<F>(field: Option<F>, descending: Option<bool>) -> Sort<F> {
+    Sort {
+        field,
+        descending: descending.unwrap_or(false),
+    }
 }
 
-impl Query<'_> {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn get_or_default(&self, name: &str) -> Option<&str> {
-        self.get(name)
-            .or_else(|| self.op.param(name).and_then(|p| p.default))
-    }
-
-    fn id(&self, name: &str) -> Option<u64> {
-        self.get(name).and_then(|v| v.parse().ok())
-    }
-
-    fn date(&self, name: &str) -> Option<NaiveDate> {
-        self.get(name).and_then(spec::parse_date)
-    }
-
-    fn money(&self, name: &str) -> Option<Decimal> {
-        self.get(name).and_then(|v| Decimal::from_str(v).ok())
-    }
-
-    fn parsed<T: FromStr>(&self, name: &str) -> Option<T> {
-        self.get(name).and_then(|v| v.parse().ok())
-    }
-
-    fn sort<F: FromStr>(&self) -> Sort<F> {
-        Sort {
-            field: self.parsed("sort_field"),
-            descending: self.get("sort_descending") == Some("true"),
-        }
-    }
-
-    /// The date range's days (`x-cake-date-range`), as given.
-    fn range(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        match self.op.date_range {
-            Some(range) => (self.date(range.start), self.date(range.end)),
-            None => (None, None),
-        }
-    }
-
-    /// The filters the operation was given. Its date range is required where the filter is
-    /// used as given (an absent one matches nothing); Get Click widens it.
-    fn report_filter(&self) -> ReportFilter {
-        let (start, end) = self.range();
-        let mut filter = ReportFilter::between(
-            start.unwrap_or(NaiveDate::MAX),
-            end.unwrap_or(NaiveDate::MIN),
-        );
-        filter.offer_id = self.id("offer_id");
-        filter.affiliate_id = self.id("affiliate_id");
-        filter.advertiser_id = self.id("advertiser_id");
-        filter.vertical_id = self.id("vertical_id");
-        filter.country_id = self.id("country_id");
-        filter
-    }
-
-    /// The rows asked for (`x-cake-paging`): the offset counts from the operation's first row
-    /// (1, or 0 on Get Click), the limit defaults to the spec's default. Every row of an
-    /// operation that does not page.
-    fn window(&self) -> Window {
-        let Some(paging) = self.op.paging() else {
-            return Window::ALL;
-        };
-        let first_row = u64::from(paging.first_row);
-        let start = self
-            .get_or_default(paging.offset)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(first_row);
-        let take = self
-            .get_or_default(paging.limit)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(u64::from(paging.max_page_size));
-        Window {
-            skip: start.saturating_sub(first_row),
-            take,
-        }
+/// The rows asked for (`x-cake-paging`): the offset counts from the operation's first row (1,
+/// or 0 on Get Click).
+/// An absent offset is the first row, an absent limit the largest page.
+fn window(
+    op: &OperationSpec,
+    start_at_row: impl Into<Option<u32>>,
+    row_limit: impl Into<Option<u32>>,
+) -> Window {
+    let Some(paging) = op.paging() else {
+        return Window::ALL;
+    };
+    let start = start_at_row.into().unwrap_or(paging.first_row);
+    Window {
+        skip: u64::from(start.saturating_sub(paging.first_row)),
+        take: u64::from(row_limit.into().unwrap_or(paging.max_page_size)),
     }
 }
 

@@ -13,6 +13,7 @@ mod invariants;
 mod negative;
 mod refusals;
 mod spec_precision;
+mod typed_queries;
 mod types_agree;
 
 use cake_contract_tests::{ops::Operation, target::Target};
