@@ -739,6 +739,10 @@ fn queries(spec: &OpenAPI) -> String {
     let mut parse_arms = String::new();
     let mut id_arms = String::new();
     let mut pairs_arms = String::new();
+    let mut op_variants = String::new();
+    let mut op_from_arms = String::new();
+    let mut op_id_arms = String::new();
+    let mut op_all = String::new();
     for (_path, _method, op) in spec.operations() {
         let id = op
             .operation_id
@@ -877,6 +881,10 @@ impl {name}Query {{
         )
         .unwrap();
         writeln!(pairs_arms, "            Self::{name}(q) => q.to_pairs(),").unwrap();
+        writeln!(op_variants, "    /// {summary} (`{id}`).\n    {name},").unwrap();
+        writeln!(op_from_arms, "            {id:?} => Some(Self::{name}),").unwrap();
+        writeln!(op_id_arms, "            Self::{name} => {id:?},").unwrap();
+        write!(op_all, "Self::{name}, ").unwrap();
     }
     write!(
         s,
@@ -906,6 +914,31 @@ impl OperationQuery {{
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {{
         match self {{
 {pairs_arms}        }}
+    }}
+}}
+
+/// Every operation of the spec, one variant each: exhaustive on purpose, so that a `match` over
+/// it (the `cake` command's and the contract suite's dispatch) stops compiling when the spec
+/// gains an operation, until someone decides what it does there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {{
+{op_variants}}}
+
+impl Operation {{
+    /// Every operation, in the spec's order.
+    pub const ALL: &'static [Operation] = &[{op_all}];
+
+    /// The operation with this `operationId`.
+    pub fn from_id(operation_id: &str) -> Option<Self> {{
+        match operation_id {{
+{op_from_arms}            _ => None,
+        }}
+    }}
+
+    /// Its `operationId`.
+    pub fn id(self) -> &'static str {{
+        match self {{
+{op_id_arms}        }}
     }}
 }}
 "#

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use cake_client::{CakeDateTime, Client, Error};
+use cake_client::{query::Operation, CakeDateTime, Client, Error};
 use rust_decimal::Decimal;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub struct Dispatched {
 /// Why a parameter set could not be turned into an SDK call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DispatchError {
-    /// The spec has an operation this dispatch does not call.
+    /// The name is no operation of the spec the SDK was generated from.
     UnknownOperation(String),
     /// The set holds parameters this dispatch does not pass on (the spec gained them).
     UnhandledParameters {
@@ -203,8 +203,12 @@ pub async fn call(
     params: &ParamSet,
 ) -> Result<Dispatched, DispatchError> {
     let mut a = Args(params.0.clone());
-    match operation {
-        "get_offer_report" => {
+    // Exhaustive: an operation added to the spec does not compile here until it is dispatched.
+    let Some(op) = Operation::from_id(operation) else {
+        return Err(DispatchError::UnknownOperation(operation.to_string()));
+    };
+    match op {
+        Operation::GetOfferReport => {
             let mut b = client.get_offer_report();
             set!(a, b, start_date, date);
             set!(a, b, end_date, date);
@@ -224,7 +228,7 @@ pub async fn call(
             };
             done(operation, a, r)
         }
-        "get_affiliate_report" => {
+        Operation::GetAffiliateReport => {
             let mut b = client.get_affiliate_report();
             set!(a, b, start_date, date);
             set!(a, b, end_date, date);
@@ -241,7 +245,7 @@ pub async fn call(
             };
             done(operation, a, r)
         }
-        "get_advertiser_report" => {
+        Operation::GetAdvertiserReport => {
             let mut b = client.get_advertiser_report();
             set!(a, b, start_date, date);
             set!(a, b, end_date, date);
@@ -256,7 +260,7 @@ pub async fn call(
             };
             done(operation, a, r)
         }
-        "get_click" => {
+        Operation::GetClick => {
             let mut b = client.get_click();
             set!(a, b, click_id, text);
             set!(a, b, start_date, date);
@@ -272,7 +276,7 @@ pub async fn call(
             };
             done(operation, a, r)
         }
-        "record_conversion" => {
+        Operation::RecordConversion => {
             let mut b = client.record_conversion();
             set!(a, b, click_id, text);
             set!(a, b, offer_id, int::<i64>);
@@ -293,7 +297,7 @@ pub async fn call(
             };
             done(operation, a, r)
         }
-        "get_conversions" => {
+        Operation::GetConversions => {
             let mut b = client.get_conversions();
             set!(a, b, start_date, date);
             set!(a, b, end_date, date);
@@ -312,6 +316,5 @@ pub async fn call(
             };
             done(operation, a, r)
         }
-        other => Err(DispatchError::UnknownOperation(other.to_string())),
     }
 }

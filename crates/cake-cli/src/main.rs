@@ -15,7 +15,7 @@ mod progress;
 
 use std::{path::PathBuf, process::ExitCode};
 
-use cake_client::{spec, Client, Error};
+use cake_client::{query::Operation, spec, Client, Error};
 use clap::{Args, FromArgMatches};
 use futures::TryStreamExt;
 use output::{Format, Row, RowWriter};
@@ -539,9 +539,16 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
         all: global.all,
     };
     let inv = &invocation;
-    // One arm per operation: which builder, and which rows of its answer to write.
-    match inv.operation.id {
-        "get_offer_report" => {
+    // One arm per operation: which builder, and which rows of its answer to write. Exhaustive:
+    // an operation added to the spec does not compile here until its output is decided.
+    let Some(operation) = Operation::from_id(inv.operation.id) else {
+        return Err(Failure::local(format!(
+            "{} is not an operation of this cake's spec",
+            inv.operation.id
+        )));
+    };
+    match operation {
+        Operation::GetOfferReport => {
             let r = inv.apply(client.get_offer_report(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
                 ctx.write_stream(out, r.stream_with(inv.page_options()))
@@ -552,7 +559,7 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
                 ctx.write_rows(out, data.offers, Some(footer))
             }
         }
-        "get_affiliate_report" => {
+        Operation::GetAffiliateReport => {
             let r = inv.apply(client.get_affiliate_report(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
                 ctx.write_stream(out, r.stream_with(inv.page_options()))
@@ -562,7 +569,7 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
                 ctx.write_rows(out, rows, None)
             }
         }
-        "get_advertiser_report" => {
+        Operation::GetAdvertiserReport => {
             let r = inv.apply(client.get_advertiser_report(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
                 ctx.write_stream(out, r.stream_with(inv.page_options()))
@@ -572,7 +579,7 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
                 ctx.write_rows(out, rows, None)
             }
         }
-        "get_click" => {
+        Operation::GetClick => {
             let r = inv.apply(client.get_click(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
                 ctx.write_stream(out, r.stream_with(inv.page_options()))
@@ -583,7 +590,7 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
                 ctx.write_rows(out, page.clicks, None)
             }
         }
-        "get_conversions" => {
+        Operation::GetConversions => {
             let r = inv.apply(client.get_conversions(), |r, n, v| r.set_param(n, v))?;
             if ctx.all {
                 ctx.write_stream(out, r.stream_with(inv.page_options()))
@@ -595,15 +602,12 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
                 ctx.write_rows(out, rows, None)
             }
         }
-        "record_conversion" => {
+        Operation::RecordConversion => {
             let r = inv.apply(client.record_conversion(), |r, n, v| r.set_param(n, v))?;
             // Sent once: the SDK retries it only when the idempotency key makes a repeat safe.
             let conversion = r.execute().await?.conversion;
             ctx.write_rows(out, vec![conversion], None)
         }
-        other => Err(Failure::local(format!(
-            "this cake cannot send {other} yet (no output for its answer)"
-        ))),
     }
 }
 
