@@ -55,6 +55,7 @@ fn main() {
     fs::write(out.join("mock.rs"), render(mock)).expect("write mock.rs");
     fs::write(out.join("spec_table.rs"), spec_table(&spec)).expect("write spec_table.rs");
     fs::write(out.join("queries.rs"), queries(&spec)).expect("write queries.rs");
+    fs::write(out.join("columns.rs"), columns(&spec)).expect("write columns.rs");
 }
 
 /// How the spec's named schemas map to Rust: only where a hand-written or well-known type carries
@@ -944,6 +945,100 @@ impl Operation {{
 "#
     )
     .unwrap();
+    s
+}
+
+/// `Columns` for every flat response type (properties that are scalars, or objects of scalars),
+/// its columns in the spec's property order (see `crate::columns`).
+fn columns(spec: &OpenAPI) -> String {
+    /// A property's value expression, or `None` when it is not a scalar.
+    fn scalar(
+        spec: &OpenAPI,
+        access: &str,
+        schema: &ReferenceOr<Schema>,
+        required: bool,
+    ) -> Option<String> {
+        let resolved = match schema {
+            ReferenceOr::Item(s) => s,
+            ReferenceOr::Reference { reference } => component(spec, schema_name(reference)),
+        };
+        match &resolved.schema_kind {
+            SchemaKind::Type(Type::String(t)) if !t.enumeration.is_empty() => Some(if required {
+                format!("ColumnValue::Text(self.{access}.to_string().into())")
+            } else {
+                format!("self.{access}.as_ref().map_or(ColumnValue::Missing, |v| ColumnValue::Text(v.to_string().into()))")
+            }),
+            SchemaKind::Type(
+                Type::String(_) | Type::Integer(_) | Type::Number(_) | Type::Boolean(_),
+            ) => Some(format!("ToColumnValue::to_column_value(&self.{access})")),
+            _ => None,
+        }
+    }
+    let mut s = String::from(GENERATED);
+    let Some(components) = &spec.components else {
+        return s;
+    };
+    'types: for (name, schema) in &components.schemas {
+        let Some(o) = object_props(resolve_schema(spec, schema)) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        let mut values = Vec::new();
+        for (prop, schema) in &o.properties {
+            let required = o.required.contains(prop);
+            let schema = match schema {
+                ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
+            };
+            if let Some(value) = scalar(spec, prop, &schema, required) {
+                names.push(prop.clone());
+                values.push(value);
+                continue;
+            }
+            // A required object of scalars: its properties in its place.
+            let ReferenceOr::Reference { reference } = &schema else {
+                continue 'types;
+            };
+            let Some(inner) = object_props(component(spec, schema_name(reference))) else {
+                continue 'types;
+            };
+            if !required {
+                continue 'types;
+            }
+            for (inner_prop, inner_schema) in &inner.properties {
+                let inner_schema = match inner_schema {
+                    ReferenceOr::Item(b) => ReferenceOr::Item((**b).clone()),
+                    ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                        reference: reference.clone(),
+                    },
+                };
+                let access = format!("{prop}.{inner_prop}");
+                let Some(value) = scalar(
+                    spec,
+                    &access,
+                    &inner_schema,
+                    inner.required.contains(inner_prop),
+                ) else {
+                    continue 'types;
+                };
+                names.push(inner_prop.clone());
+                values.push(value);
+            }
+        }
+        if names.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+        write!(
+            s,
+            "\nimpl Columns for types::{name} {{\n    const COLUMNS: &'static [&'static str] = &[{}];\n    fn column_values(&self) -> Vec<ColumnValue<'_>> {{\n        vec![\n            {},\n        ]\n    }}\n}}\n",
+            names.join(", "),
+            values.join(",\n            ")
+        )
+        .unwrap();
+    }
     s
 }
 

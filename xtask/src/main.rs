@@ -501,6 +501,7 @@ fn api(check: bool) -> Result<(), String> {
         ("open_enums.rs", "cake_client::types"),
         ("operations.rs", "cake_client"),
         ("queries.rs", "cake_client::query"),
+        ("columns.rs", "cake_client::columns"),
         ("mock.rs", "cake_client::mock"),
     ] {
         sources.push(public_api::Source {

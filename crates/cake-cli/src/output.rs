@@ -3,11 +3,14 @@
 //!
 //! Only stdout carries rows; progress and notices go to stderr. Machine formats (CSV, JSON,
 //! NDJSON) keep money's exact digits as CAKE sent them; only the table rounds, to 2 decimals for
-//! money and 3 for EPC (the precision the API defines it with). Nothing here ever sees the
+//! money, or 3 where the amount has them (EPC, as the API defines it). The columns are the
+//! response types' own (`cake_client::columns`, generated from the spec, in its property
+//! order): no header list is written here. Nothing here ever sees the
 //! api_key.
 
 use std::io::{self, Write};
 
+use cake_client::columns::{ColumnValue, Columns};
 use cake_client::types;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -15,7 +18,7 @@ use serde::Serialize;
 /// The output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Aligned columns for people (money with 2 decimals).
+    /// Aligned columns for people (money with 2 decimals, 3 where it has them).
     Table,
     /// Comma-separated values with a header line, exact values.
     Csv,
@@ -41,11 +44,13 @@ fn text(s: &str) -> Cell {
     }
 }
 
-fn count(n: impl ToString) -> Cell {
-    let s = n.to_string();
+/// Money for people: two decimals, or three where the figure has them (EPC), rounded half away
+/// from zero; the exact digits for programs.
+fn money(d: Decimal) -> Cell {
+    let decimals = d.scale().clamp(2, 3);
     Cell {
-        people: s.clone(),
-        exact: s,
+        people: rounded(d, decimals),
+        exact: d.to_string(),
         numeric: true,
     }
 }
@@ -56,208 +61,67 @@ fn rounded(d: Decimal, decimals: u32) -> String {
     r.to_string()
 }
 
-fn money(d: Decimal) -> Cell {
-    Cell {
-        people: rounded(d, 2),
-        exact: d.to_string(),
-        numeric: true,
+/// A column's value as a cell, by the kind the spec gives it.
+fn cell(value: ColumnValue<'_>) -> Cell {
+    match value {
+        ColumnValue::Integer(n) => Cell {
+            people: n.to_string(),
+            exact: n.to_string(),
+            numeric: true,
+        },
+        ColumnValue::Money(d) => money(d),
+        // The conversion rate: two decimals for people, as the API defines it.
+        ColumnValue::Number(r) => Cell {
+            people: format!("{r:.2}"),
+            exact: r.to_string(),
+            numeric: true,
+        },
+        ColumnValue::Text(t) => text(&t),
+        ColumnValue::Bool(b) => text(if b { "true" } else { "false" }),
+        ColumnValue::Missing => text(""),
+        // A kind this command does not know yet: its debug form rather than nothing.
+        other => text(&format!("{other:?}")),
     }
 }
 
-fn epc(d: Decimal) -> Cell {
-    Cell {
-        people: rounded(d, 3),
-        exact: d.to_string(),
-        numeric: true,
-    }
-}
-
-fn rate(r: f64) -> Cell {
-    Cell {
-        people: format!("{r:.2}"),
-        exact: r.to_string(),
-        numeric: true,
-    }
-}
-
-fn opt(s: Option<impl ToString>) -> Cell {
-    text(&s.map(|v| v.to_string()).unwrap_or_default())
-}
-
-/// A row type the command prints.
+/// A row type the command prints: any response type with columns (`cake_client::columns`,
+/// generated from the spec), so its columns are the spec's properties, in the spec's order.
 pub trait Row: Serialize {
     /// The column names (also the CSV header).
-    const HEADERS: &'static [&'static str];
+    fn headers() -> &'static [&'static str];
     /// The row's cells, in header order.
     fn cells(&self) -> Vec<Cell>;
 }
 
-impl Row for types::OfferReportRow {
-    const HEADERS: &'static [&'static str] = &[
-        "offer_id",
-        "offer_name",
-        "clicks",
-        "unique_clicks",
-        "conversions",
-        "conversion_rate",
-        "payout",
-        "revenue",
-        "profit",
-        "epc",
-    ];
+impl<T: Columns + Serialize> Row for T {
+    fn headers() -> &'static [&'static str] {
+        T::COLUMNS
+    }
+
     fn cells(&self) -> Vec<Cell> {
-        vec![
-            count(self.offer_id),
-            text(&self.offer_name),
-            count(self.clicks),
-            count(self.unique_clicks),
-            count(self.conversions),
-            rate(self.conversion_rate),
-            money(self.payout),
-            money(self.revenue),
-            money(self.profit),
-            epc(self.epc),
-        ]
+        self.column_values().into_iter().map(cell).collect()
     }
 }
 
-impl Row for types::AffiliateReportRow {
-    const HEADERS: &'static [&'static str] = &[
-        "affiliate_id",
-        "affiliate_name",
-        "clicks",
-        "conversions",
-        "conversion_rate",
-        "payout",
-        "epc",
-    ];
-    fn cells(&self) -> Vec<Cell> {
-        vec![
-            count(self.affiliate_id),
-            text(&self.affiliate_name),
-            count(self.clicks),
-            count(self.conversions),
-            rate(self.conversion_rate),
-            money(self.payout),
-            epc(self.epc),
-        ]
-    }
-}
-
-impl Row for types::AdvertiserReportRow {
-    const HEADERS: &'static [&'static str] = &[
-        "advertiser_id",
-        "advertiser_name",
-        "clicks",
-        "conversions",
-        "revenue",
-    ];
-    fn cells(&self) -> Vec<Cell> {
-        vec![
-            count(self.advertiser_id),
-            text(&self.advertiser_name),
-            count(self.clicks),
-            count(self.conversions),
-            money(self.revenue),
-        ]
-    }
-}
-
-impl Row for types::Click {
-    const HEADERS: &'static [&'static str] = &[
-        "click_id",
-        "click_date",
-        "offer_id",
-        "affiliate_id",
-        "sub_id_1",
-        "ip_address",
-        "country",
-        "converted",
-        "conversion_id",
-    ];
-    fn cells(&self) -> Vec<Cell> {
-        vec![
-            text(&self.click_id),
-            text(&self.click_date.to_string()),
-            count(self.offer_id),
-            count(self.affiliate_id),
-            opt(self.sub_id_1.as_deref()),
-            text(&self.ip_address),
-            text(&self.country),
-            text(if self.converted { "true" } else { "false" }),
-            opt(self.conversion_id),
-        ]
-    }
-}
-
-impl Row for types::Conversion {
-    const HEADERS: &'static [&'static str] = &[
-        "conversion_id",
-        "conversion_date",
-        "offer_id",
-        "offer_name",
-        "affiliate_id",
-        "affiliate_name",
-        "payout",
-        "revenue",
-        "conversion_status",
-    ];
-    fn cells(&self) -> Vec<Cell> {
-        vec![
-            count(self.conversion_id),
-            text(&self.conversion_date.to_string()),
-            count(self.offer.offer_id),
-            text(&self.offer.offer_name),
-            count(self.affiliate.affiliate_id),
-            text(&self.affiliate.affiliate_name),
-            money(self.payout),
-            money(self.revenue),
-            text(&self.conversion_status.to_string()),
-        ]
-    }
-}
-
-impl Row for types::RecordedConversion {
-    const HEADERS: &'static [&'static str] = &[
-        "conversion_id",
-        "offer_id",
-        "affiliate_id",
-        "click_id",
-        "payout",
-        "revenue",
-        "unique_id",
-        "conversion_date",
-        "conversion_status",
-    ];
-    fn cells(&self) -> Vec<Cell> {
-        vec![
-            count(self.conversion_id),
-            count(self.offer_id),
-            count(self.affiliate_id),
-            text(&self.click_id),
-            money(self.payout),
-            money(self.revenue),
-            opt(self.unique_id.as_deref()),
-            text(&self.conversion_date.to_string()),
-            text(&self.conversion_status.to_string()),
-        ]
-    }
-}
-
-/// The Offer Report's totals as a table footer.
+/// The Offer Report's totals as a table footer: each total under the row column of its name,
+/// `total` in the first.
 pub fn offer_totals_cells(t: &types::OfferReportTotals) -> Vec<Cell> {
-    vec![
-        text("total"),
-        text(""),
-        count(t.clicks),
-        text(""),
-        count(t.conversions),
-        text(""),
-        money(t.payout),
-        money(t.revenue),
-        text(""),
-        text(""),
-    ]
+    let totals: Vec<(&str, ColumnValue<'_>)> = <types::OfferReportTotals as Columns>::COLUMNS
+        .iter()
+        .copied()
+        .zip(t.column_values())
+        .collect();
+    <types::OfferReportRow as Columns>::COLUMNS
+        .iter()
+        .enumerate()
+        .map(
+            |(i, column)| match totals.iter().find(|(name, _)| name == column) {
+                Some((_, value)) => cell(value.clone()),
+                None if i == 0 => text("total"),
+                None => text(""),
+            },
+        )
+        .collect()
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
@@ -294,7 +158,7 @@ impl<W: Write, R: Row> RowWriter<W, R> {
         match self.format {
             Format::Csv => {
                 if !self.started {
-                    writeln!(self.out, "{}", R::HEADERS.join(","))?;
+                    writeln!(self.out, "{}", R::headers().join(","))?;
                     self.started = true;
                 }
                 let line: Vec<String> = row.cells().iter().map(|c| csv_field(&c.exact)).collect();
@@ -314,7 +178,7 @@ impl<W: Write, R: Row> RowWriter<W, R> {
     /// Writes what is held, with an optional table footer.
     pub fn finish(mut self, footer: Option<Vec<Cell>>) -> io::Result<()> {
         match self.format {
-            Format::Csv if !self.started => writeln!(self.out, "{}", R::HEADERS.join(","))?,
+            Format::Csv if !self.started => writeln!(self.out, "{}", R::headers().join(","))?,
             Format::Csv | Format::Ndjson => {}
             Format::Json => {
                 serde_json::to_writer_pretty(&mut self.out, &self.held)
@@ -324,7 +188,7 @@ impl<W: Write, R: Row> RowWriter<W, R> {
             Format::Table => {
                 let mut lines: Vec<Vec<Cell>> = self.held.iter().map(Row::cells).collect();
                 lines.extend(footer);
-                write_table(&mut self.out, R::HEADERS, &lines)?;
+                write_table(&mut self.out, R::headers(), &lines)?;
             }
         }
         self.out.flush()
@@ -397,9 +261,13 @@ mod tests {
     }
 
     #[test]
-    fn table_money_has_two_decimals_and_epc_three() {
-        assert_eq!(rounded(Decimal::new(56160, 1), 2), "5616.00");
-        assert_eq!(rounded(Decimal::new(6665, 4), 3), "0.667");
-        assert_eq!(rounded(Decimal::new(5, 3), 2), "0.01");
+    fn table_money_has_two_decimals_or_three_and_programs_get_every_digit() {
+        let people = |d: Decimal| money(d).people;
+        assert_eq!(people(Decimal::new(56160, 1)), "5616.00");
+        assert_eq!(people(Decimal::new(667, 3)), "0.667");
+        assert_eq!(people(Decimal::new(6665, 4)), "0.667");
+        assert_eq!(people(Decimal::new(151001, 4)), "15.100");
+        assert_eq!(people(Decimal::new(5, 0)), "5.00");
+        assert_eq!(money(Decimal::new(151001, 4)).exact, "15.1001");
     }
 }

@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 pub mod call;
+pub mod columns;
 pub mod datetime;
 pub mod error;
 pub mod money;
