@@ -487,30 +487,70 @@ fn set_param_arms(spec: &OpenAPI, op: &openapiv3::Operation) -> String {
         };
         let name = &data.name;
         let parsed = |ty: &str| format!("value.parse::<{ty}>().map_err(|_| bad())?");
-        let value = match &resolve_schema(spec, schema).schema_kind {
-            // Builders take ids and counts as u32 or NonZeroU32 (from u32), or i32 where the
-            // minimum is 0; an integer that may be negative goes through i64.
-            SchemaKind::Type(Type::Integer(t)) if t.minimum.is_some_and(|m| m >= 0) => {
-                parsed("u32")
-            }
-            SchemaKind::Type(Type::Integer(_)) => parsed("i64"),
-            SchemaKind::Type(Type::Number(_)) => parsed("::rust_decimal::Decimal"),
-            SchemaKind::Type(Type::Boolean(_)) => parsed("bool"),
-            SchemaKind::Type(Type::String(t)) => match &t.format {
-                openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => {
-                    "crate::spec::parse_date(value).ok_or_else(bad)?".to_string()
-                }
-                openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "cake-date-time" => {
-                    parsed("crate::CakeDateTime")
-                }
-                // Enums, constrained strings and plain text all convert from &str.
-                _ => "value".to_string(),
-            },
-            other => panic!("{name}: unsupported parameter schema {other:?}"),
+        let value = match param_type(spec, schema)
+            .unwrap_or_else(|| panic!("{name}: unsupported parameter schema"))
+        {
+            ParamType::Date => "crate::spec::parse_date(value).ok_or_else(bad)?".to_string(),
+            // Enums, constrained strings and plain text all convert from &str.
+            ParamType::Enum(_) | ParamType::Text => "value".to_string(),
+            other => parsed(&other.rust_type()),
         };
         arms.push_str(&format!("            {name:?} => self.{name}({value}),\n"));
     }
     arms
+}
+
+/// A query parameter's Rust type, from its schema: the one mapping the generated `set_param`
+/// and the typed queries share.
+enum ParamType {
+    /// Ids and counts (a minimum of 0 or more): builders take them as `u32`.
+    U32,
+    /// An integer that may be negative.
+    I64,
+    Decimal,
+    Bool,
+    Date,
+    DateTime,
+    /// A named enum: its generated type.
+    Enum(String),
+    Text,
+}
+
+impl ParamType {
+    fn rust_type(&self) -> String {
+        match self {
+            ParamType::U32 => "u32".into(),
+            ParamType::I64 => "i64".into(),
+            ParamType::Decimal => "::rust_decimal::Decimal".into(),
+            ParamType::Bool => "bool".into(),
+            ParamType::Date => "::chrono::NaiveDate".into(),
+            ParamType::DateTime => "crate::CakeDateTime".into(),
+            ParamType::Enum(name) => format!("crate::types::{name}"),
+            ParamType::Text => "String".into(),
+        }
+    }
+}
+
+fn param_type(spec: &OpenAPI, schema: &ReferenceOr<Schema>) -> Option<ParamType> {
+    Some(match &resolve_schema(spec, schema).schema_kind {
+        SchemaKind::Type(Type::Integer(t)) if t.minimum.is_some_and(|m| m >= 0) => ParamType::U32,
+        SchemaKind::Type(Type::Integer(_)) => ParamType::I64,
+        SchemaKind::Type(Type::Number(_)) => ParamType::Decimal,
+        SchemaKind::Type(Type::Boolean(_)) => ParamType::Bool,
+        SchemaKind::Type(Type::String(t)) => match (&t.format, schema) {
+            (openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date), _) => {
+                ParamType::Date
+            }
+            (openapiv3::VariantOrUnknownOrEmpty::Unknown(f), _) if f == "cake-date-time" => {
+                ParamType::DateTime
+            }
+            (_, ReferenceOr::Reference { reference }) if !t.enumeration.is_empty() => {
+                ParamType::Enum(schema_name(reference).to_string())
+            }
+            _ => ParamType::Text,
+        },
+        _ => return None,
+    })
 }
 
 /// Per operation: `execute()` (send with this crate's `Error`) and, for list operations (those
@@ -762,30 +802,9 @@ fn queries(spec: &OpenAPI) -> String {
             };
             let schema = resolve_schema(spec, schema_ref);
             let field = &data.name;
-            let ty = match (&schema.schema_kind, schema_ref) {
-                (SchemaKind::Type(Type::Integer(t)), _) if t.minimum.is_some_and(|m| m >= 0) => {
-                    "u32".to_string()
-                }
-                (SchemaKind::Type(Type::Integer(_)), _) => "i64".to_string(),
-                (SchemaKind::Type(Type::Number(_)), _) => "::rust_decimal::Decimal".to_string(),
-                (SchemaKind::Type(Type::Boolean(_)), _) => "bool".to_string(),
-                (SchemaKind::Type(Type::String(t)), r) => match &t.format {
-                    openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => {
-                        "::chrono::NaiveDate".to_string()
-                    }
-                    openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "cake-date-time" => {
-                        "crate::CakeDateTime".to_string()
-                    }
-                    _ => match r {
-                        // A named enum is its generated type.
-                        ReferenceOr::Reference { reference } if !t.enumeration.is_empty() => {
-                            format!("crate::types::{}", schema_name(reference))
-                        }
-                        _ => "String".to_string(),
-                    },
-                },
-                (other, _) => panic!("{id}.{field}: unsupported parameter schema {other:?}"),
-            };
+            let ty = param_type(spec, schema_ref)
+                .unwrap_or_else(|| panic!("{id}.{field}: unsupported parameter schema"))
+                .rust_type();
             let default = schema
                 .schema_data
                 .default

@@ -49,8 +49,20 @@ pub(crate) struct Cell {
 }
 
 impl Cell {
-    fn add_conversion(&mut self, payout: Decimal, revenue: Decimal) {
+    /// Adds another cell's figures.
+    pub fn add(&mut self, other: &Cell) {
+        self.clicks += other.clicks;
+        self.conversions += other.conversions;
+        self.add_money(other.payout, other.revenue);
+    }
+
+    /// Counts one conversion of these amounts.
+    pub fn add_conversion(&mut self, payout: Decimal, revenue: Decimal) {
         self.conversions += 1;
+        self.add_money(payout, revenue);
+    }
+
+    fn add_money(&mut self, payout: Decimal, revenue: Decimal) {
         // Bounded by the store's checked totals (see `Store::total_payout`), so never `None`.
         self.payout = self.payout.checked_add(payout).unwrap_or(self.payout);
         self.revenue = self.revenue.checked_add(revenue).unwrap_or(self.revenue);

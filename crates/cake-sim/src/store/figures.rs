@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::filter::Matcher;
-use super::{ConversionRecord, Offer, ReportFilter, Store};
+use super::{Offer, ReportFilter, Store};
 use crate::calendar::{cover, Level};
 use crate::clicks;
 use crate::report_index::Cell;
@@ -16,35 +16,14 @@ use crate::report_index::Cell;
 /// One report row's figures, summed from the report index's cells.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tally {
-    clicks: u64,
+    /// Clicks, counted conversions and their money.
+    pub cell: Cell,
     unique_clicks: u64,
-    conversions: u64,
-    payout: Decimal,
-    revenue: Decimal,
 }
 
 impl Tally {
-    fn add(&mut self, cell: &Cell) {
-        self.clicks += cell.clicks;
-        self.conversions += cell.conversions;
-        // Bounded by the store's checked totals (see `total_payout`), so these cannot fail.
-        self.payout = self.payout.checked_add(cell.payout).unwrap_or(self.payout);
-        self.revenue = self
-            .revenue
-            .checked_add(cell.revenue)
-            .unwrap_or(self.revenue);
-    }
-
-    fn add_conversion(&mut self, conversion: &ConversionRecord) {
-        self.conversions += 1;
-        self.payout = self
-            .payout
-            .checked_add(conversion.payout)
-            .unwrap_or(self.payout);
-        self.revenue = self
-            .revenue
-            .checked_add(conversion.revenue)
-            .unwrap_or(self.revenue);
+    fn has_activity(&self) -> bool {
+        self.cell.clicks > 0 || self.cell.conversions > 0
     }
 }
 
@@ -54,6 +33,17 @@ pub(super) enum Group {
     Offer,
     Affiliate,
     Advertiser,
+}
+
+impl Group {
+    /// The row a click or conversion of this offer and affiliate counts in.
+    fn key(self, offer: &Offer, affiliate_id: u32) -> u32 {
+        match self {
+            Group::Offer => offer.offer_id,
+            Group::Affiliate => affiliate_id,
+            Group::Advertiser => offer.advertiser_id,
+        }
+    }
 }
 
 /// Computed figures of one report row.
@@ -80,15 +70,19 @@ pub struct Figures {
 impl Figures {
     pub(super) fn from_tally(t: &Tally) -> Self {
         Self {
-            clicks: t.clicks,
+            clicks: t.cell.clicks,
             unique_clicks: t.unique_clicks,
-            conversions: t.conversions,
-            conversion_rate: conversion_rate(t.conversions, t.clicks),
-            payout: t.payout,
-            revenue: t.revenue,
+            conversions: t.cell.conversions,
+            conversion_rate: conversion_rate(t.cell.conversions, t.cell.clicks),
+            payout: t.cell.payout,
+            revenue: t.cell.revenue,
             // Both sums are bounded by the store's totals, which are checked on the way in.
-            profit: t.revenue.checked_sub(t.payout).unwrap_or_default(),
-            epc: earnings_per_click(t.payout, t.clicks),
+            profit: t
+                .cell
+                .revenue
+                .checked_sub(t.cell.payout)
+                .unwrap_or_default(),
+            epc: earnings_per_click(t.cell.payout, t.cell.clicks),
         }
     }
 }
@@ -159,22 +153,17 @@ impl Store {
             .iter()
             .copied()
             .partition(|(level, _, _)| *level == Level::Day);
-        let key = |offer: &Offer, affiliate_id: u32| match group {
-            Group::Offer => offer.offer_id,
-            Group::Affiliate => affiliate_id,
-            Group::Advertiser => offer.advertiser_id,
-        };
         let index = &self.report_index;
         let mut add = |key: u32, calendar: &crate::calendar::Calendar<Cell>, runs: &[_]| {
             let row = rows.entry(key).or_default();
-            calendar.for_cover(runs, |cell| row.add(cell));
+            calendar.for_cover(runs, |cell| row.cell.add(cell));
         };
         // Cells kept per day answer the whole range; cells per month and year leave the days.
         let per_day = match (country, affiliate, group) {
             (None, None, Group::Offer | Group::Advertiser) => {
                 for (&offer_id, calendar) in &index.by_offer {
                     if let Some(offer) = matcher.offer(offer_id) {
-                        add(key(offer, 0), calendar, &runs);
+                        add(group.key(offer, 0), calendar, &runs);
                     }
                 }
                 true
@@ -196,7 +185,7 @@ impl Store {
                     .flat_map(|(&a, offers)| offers.iter().map(move |(&o, c)| ((a, o), c)));
                 for ((affiliate_id, offer_id), calendar) in pairs {
                     if let Some(offer) = matcher.offer(offer_id) {
-                        add(key(offer, affiliate_id), calendar, &coarse_runs);
+                        add(group.key(offer, affiliate_id), calendar, &coarse_runs);
                     }
                 }
                 false
@@ -206,7 +195,7 @@ impl Store {
                     index.by_country_offer.range((c, 0)..=(c, u32::MAX))
                 {
                     if let Some(offer) = matcher.offer(offer_id) {
-                        add(key(offer, 0), calendar, &coarse_runs);
+                        add(group.key(offer, 0), calendar, &coarse_runs);
                     }
                 }
                 false
@@ -255,7 +244,7 @@ impl Store {
             }
         }
         // A row exists only with a click or conversion in range.
-        rows.retain(|_, row| row.clicks > 0 || row.conversions > 0);
+        rows.retain(|_, row| row.has_activity());
         rows
     }
 
@@ -268,18 +257,15 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) {
-        let key = |offer: &Offer, affiliate_id: u32| match group {
-            Group::Offer => offer.offer_id,
-            Group::Affiliate => affiliate_id,
-            Group::Advertiser => offer.advertiser_id,
-        };
-        let by_day = self.clicks_by_day.range(from..=to).flat_map(|(_, v)| v);
+        let days = self.clicks_by_day.range(from..=to);
+        let on_days: usize = days.clone().map(|(_, v)| v.len()).sum();
+        let by_day = days.flat_map(|(_, v)| v);
         let offer_clicks = matcher
             .offer_id()
             .map(|o| self.clicks_by_offer.get(&o).map_or(&[][..], |v| v));
         // The offer's clicks when they are fewer than the days' (they are checked for the day).
         let clicks: Box<dyn Iterator<Item = &u32>> = match offer_clicks {
-            Some(list) if list.len() < by_day.clone().count() => Box::new(list.iter()),
+            Some(list) if list.len() < on_days => Box::new(list.iter()),
             _ => Box::new(by_day),
         };
         for click in clicks.filter_map(|&i| self.clicks.row(i)) {
@@ -288,8 +274,9 @@ impl Store {
             }
             if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
             {
-                rows.entry(key(offer, click.affiliate_id))
+                rows.entry(group.key(offer, click.affiliate_id))
                     .or_default()
+                    .cell
                     .clicks += 1;
             }
         }
@@ -312,9 +299,10 @@ impl Store {
             }
             if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
             {
-                rows.entry(key(offer, click.affiliate_id))
+                rows.entry(group.key(offer, click.affiliate_id))
                     .or_default()
-                    .add_conversion(conversion);
+                    .cell
+                    .add_conversion(conversion.payout, conversion.revenue);
             }
         }
     }

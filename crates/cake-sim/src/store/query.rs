@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::figures::{Figures, Group};
 use super::{ClickRecord, ConversionRecord, Store};
+use crate::report_index::Cell;
 
 /// Which rows of a list to return: `skip` rows, then at most `take`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,23 +139,21 @@ impl Store {
         window: Window,
     ) -> (Vec<ReportRow>, Totals) {
         use types::OfferReportSortField as F;
-        let mut totals = Totals::default();
+        let mut totals = Cell::default();
         let mut rows: Vec<ReportRow> = Vec::new();
         for (id, tally) in &self.tally(filter, Group::Offer) {
-            let figures = Figures::from_tally(tally);
-            totals.clicks += figures.clicks;
-            totals.conversions += figures.conversions;
-            // Bounded by the store's checked totals (see `Store::total_payout`).
-            totals.payout = totals
-                .payout
-                .checked_add(figures.payout)
-                .unwrap_or(totals.payout);
-            totals.revenue = totals
-                .revenue
-                .checked_add(figures.revenue)
-                .unwrap_or(totals.revenue);
-            rows.push(ReportRow { id: *id, figures });
+            totals.add(&tally.cell);
+            rows.push(ReportRow {
+                id: *id,
+                figures: Figures::from_tally(tally),
+            });
         }
+        let totals = Totals {
+            clicks: totals.clicks,
+            conversions: totals.conversions,
+            payout: totals.payout,
+            revenue: totals.revenue,
+        };
         sort_rows(&mut rows, sort, |f, field| match field {
             F::Conversions => SortKey::Count(f.conversions),
             F::Clicks => SortKey::Count(f.clicks),
