@@ -128,8 +128,8 @@ pub(crate) struct CallState {
     pub(crate) options: CallOptions,
     attempts: AtomicU32,
     unrepeatable: AtomicBool,
-    /// Why the pre hook refused the request, as data: progenitor carries only a message from
-    /// a hook to the caller, so the hook leaves the error here for the conversion to take.
+    /// Why `sending` refused the request, as data: progenitor's `send()` carries only a
+    /// message to the caller, so the error is left here for the conversion to take.
     refusal: std::sync::Mutex<Option<crate::spec::ParamError>>,
 }
 
@@ -152,12 +152,12 @@ impl CallState {
         self.unrepeatable.load(Ordering::Relaxed)
     }
 
-    /// Keeps the pre hook's reason for refusing the request.
+    /// Keeps the reason `sending` refused the request for.
     pub(crate) fn refuse(&self, error: crate::spec::ParamError) {
         *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) = Some(error);
     }
 
-    /// The pre hook's reason for refusing the request, once.
+    /// The reason `sending` refused the request for, once.
     pub(crate) fn take_refusal(&self) -> Option<crate::spec::ParamError> {
         self.refusal
             .lock()
@@ -175,14 +175,22 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&CallState) -> R) -> Option<R> {
     CALL.try_with(|state| f(state)).ok()
 }
 
-/// Runs one call's future inside its scope; returns its outcome and what the hooks recorded.
-pub(crate) async fn run<F: Future>(options: CallOptions, call: F) -> (F::Output, Arc<CallState>) {
-    let state = Arc::new(CallState {
+/// A new call's state, with its options.
+pub(crate) fn state(options: CallOptions) -> Arc<CallState> {
+    Arc::new(CallState {
         options,
         ..CallState::default()
-    });
-    let output = CALL.scope(state.clone(), call).await;
-    (output, state)
+    })
+}
+
+/// One call's future inside the scope of its state. Awaited where it is made (not kept in a
+/// variable first): a future kept in a variable and then awaited takes room twice in the
+/// caller's state machine, and every call's future would be twice the request's size.
+pub(crate) fn scoped<F: Future>(
+    state: &Arc<CallState>,
+    call: F,
+) -> tokio::task::futures::TaskLocalFuture<Arc<CallState>, F> {
+    CALL.scope(state.clone(), call)
 }
 
 /// The decoded answer with what came with it.

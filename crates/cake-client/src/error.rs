@@ -276,7 +276,7 @@ async fn convert<E: ErrorBody>(
     match e {
         G::InvalidRequest(message) | G::Custom(message) => {
             match crate::call::with_current(|call| call.take_refusal()).flatten() {
-                // The pre hook's refusal, as it made it.
+                // The refusal of the call's values, as `sending` made it.
                 Some(refusal) => Error::invalid(Some(&refusal.parameter), refusal.message),
                 None => builder_refusal(operation_id, &message),
             }

@@ -40,6 +40,7 @@ pub mod money;
 pub mod paginate;
 pub mod runtime;
 pub mod secret;
+mod sending;
 pub mod spec;
 
 mod generated {

@@ -1,7 +1,8 @@
 //! Building a client, and the hooks the generated client runs around every request.
 //!
-//! - `pre`: holds the query against the spec (a request the spec forbids is never sent), then
-//!   adds the api_key, the per-attempt timeout and the user agent.
+//! - `pre`: adds the per-attempt timeout, and the user agent to a `reqwest::Client` the caller
+//!   gave. (The query was held against the spec, and the URL written with the api_key, in
+//!   `send()`: `crate::sending`.)
 //! - `exec`: sends, with retries (exponential backoff with full jitter, `Retry-After` honoured,
 //!   bounded by attempts and total time) and a tracing span per call. An operation the spec marks
 //!   `x-cake-creates-data` (Record Conversion) is retried only when its idempotency key
@@ -21,7 +22,7 @@ use tracing::Instrument;
 use crate::{
     call,
     error::{is_retryable_status, SYNTHESIZED_HEADER},
-    secret::{redact_url, ApiKey, API_KEY_PARAM},
+    secret::{redact_url, ApiKey},
     spec, Client, Error,
 };
 
@@ -96,6 +97,39 @@ pub struct ClientState {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
     pub(crate) user_agent: Option<HeaderValue>,
+    pub(crate) endpoints: Endpoints,
+}
+
+/// Each operation's URL (the base and its path), parsed once when the client is built: a call
+/// clones its own and writes its query into it (`crate::sending`), instead of parsing a URL
+/// string every time.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoints {
+    base: std::sync::Arc<str>,
+    urls: std::sync::Arc<[url::Url]>,
+}
+
+impl Endpoints {
+    fn new(base: &str) -> Result<Self, url::ParseError> {
+        let urls = spec::operations()
+            .iter()
+            .map(|op| url::Url::parse(&format!("{base}{}", op.path)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            base: base.into(),
+            urls,
+        })
+    }
+
+    /// Operation `index`'s URL, when the client's base is the one these were parsed from (a
+    /// `Client::new` may pair this state with another base).
+    pub(crate) fn url(&self, base: &str, index: usize) -> Option<&url::Url> {
+        if *self.base == *base {
+            self.urls.get(index)
+        } else {
+            None
+        }
+    }
 }
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
@@ -194,25 +228,38 @@ impl ClientBuilder {
         let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| Error::invalid(Some("user_agent"), "expected visible ASCII text"))?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .redirect(same_origin_redirects())
-                .build()
-                .map_err(Error::transport)?,
+        // A client built here sends the user agent as its default header; a client given is
+        // left as it is, and the agent is added to each request instead.
+        let (http, user_agent) = match self.http {
+            Some(http) => (http, Some(user_agent)),
+            None => (
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(same_origin_redirects())
+                    .user_agent(user_agent)
+                    .build()
+                    .map_err(Error::transport)?,
+                None,
+            ),
         };
+        let base = self.base_url.trim_end_matches('/');
+        let endpoints = Endpoints::new(base).map_err(|e| {
+            Error::invalid(
+                Some("base_url"),
+                format!(
+                    "{:?} does not make a URL with the operations' paths ({e})",
+                    self.base_url
+                ),
+            )
+        })?;
         let state = ClientState {
             api_key: self.api_key,
             retry: self.retry,
             timeout: self.timeout,
-            user_agent: Some(user_agent),
+            user_agent,
+            endpoints,
         };
-        Ok(Client::new_with_client(
-            self.base_url.trim_end_matches('/'),
-            http,
-            state,
-        ))
+        Ok(Client::new_with_client(base, http, state))
     }
 }
 
@@ -234,23 +281,11 @@ impl ClientHooks<ClientState> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        info: &OperationInfo,
+        _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        if let Some(op) = spec::operation(info.operation_id) {
-            let query: Vec<_> = request.url().query_pairs().collect();
-            if let Err(e) = op.validate(query.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))) {
-                // The error goes to the caller as data through the call's state; progenitor's
-                // error carries the same text for a caller outside a call (`send()` itself).
-                let text = e.to_string();
-                crate::call::with_current(|call| call.refuse(e));
-                return Err(progenitor_client::Error::InvalidRequest(text));
-            }
-        }
+        // The query was held against the spec in `send()`, on its typed values, and written
+        // with the api_key into the URL (`crate::sending`).
         let state = self.inner();
-        request
-            .url_mut()
-            .query_pairs_mut()
-            .append_pair(API_KEY_PARAM, state.api_key.expose());
         if request.timeout().is_none() {
             *request.timeout_mut() = Some(call::timeout(self));
         }
@@ -273,11 +308,15 @@ impl ClientHooks<ClientState> for Client {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        // Redacting costs a parse and a copy of the URL: only when someone is listening.
-        if !span.is_disabled() {
-            span.record("url", tracing::field::display(redact_url(request.url())));
+        // No one listening: the span is not entered on every poll (nor the URL redacted for
+        // it, which costs a parse and a copy).
+        if span.is_disabled() {
+            return self.send_with_retries(request, info, &span).await;
         }
-        self.send_with_retries(request, info).instrument(span).await
+        span.record("url", tracing::field::display(redact_url(request.url())));
+        self.send_with_retries(request, info, &span)
+            .instrument(span.clone())
+            .await
     }
 }
 
@@ -310,8 +349,8 @@ impl Client {
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
+        span: &tracing::Span,
     ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::Span::current();
         let policy = &call::retry_policy(self);
         let repeatable = may_repeat(&request, info.operation_id);
         if !repeatable {
@@ -392,13 +431,20 @@ impl Client {
     /// error status without a `Failure` envelope, one made up from the body's first KiB (marked
     /// by [`SYNTHESIZED_HEADER`]).
     async fn finish_response(&self, response: reqwest::Response) -> reqwest::Response {
-        use reqwest::ResponseBuilderExt;
-        let status = response.status();
         // A 200 is decoded by the generated code and never kept whole (no error holds it), so
-        // its URL needs no redacting: the common case pays nothing.
-        if status == reqwest::StatusCode::OK {
+        // its URL needs no redacting: the common case pays nothing. The rest is on the heap:
+        // reading a body makes a large future, which every call's future would carry.
+        if response.status() == reqwest::StatusCode::OK {
             return response;
         }
+        Box::pin(self.rebuild_response(response)).await
+    }
+
+    /// A response other than a 200 with its URL redacted and, for an error status without a
+    /// `Failure` envelope, one made up from the body's first KiB.
+    async fn rebuild_response(&self, response: reqwest::Response) -> reqwest::Response {
+        use reqwest::ResponseBuilderExt;
+        let status = response.status();
         let url = redact_url(response.url());
         let version = response.version();
         let mut headers = response.headers().clone();

@@ -263,3 +263,104 @@ async fn get_conversions_sends_every_parameter() {
         "Auto Insurance Quote"
     );
 }
+
+/// The user agent reaches CAKE once per request: the default, a chosen one, and a chosen one on
+/// a `reqwest::Client` the caller built (which the SDK leaves as it is).
+#[tokio::test]
+async fn every_request_carries_the_user_agent_once() {
+    let server = MockServer::start_async().await;
+    let report = r#"{"request_status":"Success","response":{"data":{"offers":[],"totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}}"#;
+    let cases = [
+        (
+            None,
+            None,
+            cake_client::runtime::DEFAULT_USER_AGENT.to_string(),
+        ),
+        (
+            Some("payouts-service/3.1"),
+            None,
+            "payouts-service/3.1".to_string(),
+        ),
+        (
+            Some("payouts-service/3.1"),
+            Some(reqwest::Client::new()),
+            "payouts-service/3.1".to_string(),
+        ),
+        (
+            None,
+            Some(reqwest::Client::new()),
+            cake_client::runtime::DEFAULT_USER_AGENT.to_string(),
+        ),
+    ];
+    for (chosen, http, expected) in cases {
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/api/2/report/offer.json")
+                    .header("user-agent", expected.as_str())
+                    .is_true(|req: &httpmock::HttpMockRequest| {
+                        req.headers().get_all("user-agent").iter().count() == 1
+                    });
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .body(report);
+            })
+            .await;
+        let mut builder = cake_client::Client::builder(server.base_url(), KEY)
+            .retry(cake_client::RetryPolicy::none());
+        if let Some(agent) = chosen {
+            builder = builder.user_agent(agent);
+        }
+        if let Some(http) = http {
+            builder = builder.http_client(http);
+        }
+        builder
+            .build()
+            .unwrap()
+            .get_offer_report()
+            .start_date(date("2026-01-01"))
+            .end_date(date("2026-01-31"))
+            .execute()
+            .await
+            .unwrap_or_else(|e| panic!("user agent {expected}: {e}"));
+        mock.assert_async().await;
+        mock.delete_async().await;
+    }
+}
+
+/// A client's URLs are parsed once, for its base: a `Client::new` that pairs a client's state with
+/// another base (and a base with a path) still sends each call to its own base.
+#[tokio::test]
+async fn each_call_goes_to_its_clients_base_even_with_a_borrowed_state() {
+    use progenitor_client::ClientInfo as _;
+    let (first, second) = (
+        MockServer::start_async().await,
+        MockServer::start_async().await,
+    );
+    let report = r#"{"request_status":"Success","response":{"data":{"offers":[],"totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}}"#;
+    fn mock<'s>(server: &'s MockServer, path: &str, body: &str) -> httpmock::Mock<'s> {
+        server.mock(|when, then| {
+            when.method(GET).path(path).query_param("api_key", KEY);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+    }
+    let on_first = mock(&first, "/api/2/report/offer.json", report);
+    let on_second = mock(&second, "/cake/api/2/report/offer.json", report);
+    let built = client(&first);
+    let borrowed = cake_client::Client::new(
+        &format!("{}/cake", second.base_url()),
+        built.inner().clone(),
+    );
+    for c in [&built, &borrowed] {
+        c.get_offer_report()
+            .start_date(date("2026-01-01"))
+            .end_date(date("2026-01-31"))
+            .execute()
+            .await
+            .unwrap();
+    }
+    on_first.assert_calls(1);
+    on_second.assert_calls(1);
+}

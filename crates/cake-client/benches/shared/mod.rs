@@ -92,6 +92,10 @@ pub struct Calls {
     sdk: Client,
     http: reqwest::Client,
     endpoint: String,
+    /// The SDK's dates, made once: a caller holds dates, and parsing text into them is not the
+    /// SDK's cost (the hand-written call sends the same dates as text).
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
 }
 
 impl Calls {
@@ -103,14 +107,16 @@ impl Calls {
                 .unwrap(),
             http: reqwest::Client::new(),
             endpoint: format!("{url}/api/2/report/offer.json"),
+            start: d("2026-01-01"),
+            end: d("2026-01-31"),
         }
     }
 
     pub async fn sdk(&self) -> types::OfferReportResponse {
         self.sdk
             .get_offer_report()
-            .start_date(d("2026-01-01"))
-            .end_date(d("2026-01-31"))
+            .start_date(self.start)
+            .end_date(self.end)
             .row_limit(50u32)
             .execute()
             .await
