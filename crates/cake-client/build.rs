@@ -982,6 +982,7 @@ fn queries(spec: &OpenAPI) -> String {
         let name = pascal(id);
         let summary = op.summary.as_deref().unwrap_or(id);
         let mut fields = String::new();
+        let mut names = String::new();
         let mut reads = String::new();
         let mut inits = String::new();
         let mut writes = String::new();
@@ -1013,6 +1014,12 @@ fn queries(spec: &OpenAPI) -> String {
                 format!("Option<{ty}>")
             };
             writeln!(fields, "    /// {doc}\n    pub {field}: {field_ty},").unwrap();
+            writeln!(
+                names,
+                "    /// The query name of [`Self::{field}`].\n    pub const {}: &'static str = {field:?};",
+                field.to_uppercase()
+            )
+            .unwrap();
             let parse = if ty == "::chrono::NaiveDate" {
                 "crate::spec::parse_date(text)".to_string()
             } else {
@@ -1059,6 +1066,7 @@ impl {name}Query {{
     /// The operation's `operationId`.
     pub const OPERATION_ID: &'static str = {id:?};
 
+{names}
     /// Parses a query (without the api_key) as the spec says: every rule of
     /// [`crate::spec::OperationSpec::validate`], then each value into its field.
     pub fn from_pairs<'q>(query: impl IntoIterator<Item = (&'q str, &'q str)>) -> Result<Self, crate::spec::ParamError> {{

@@ -11,7 +11,10 @@ use std::{
     sync::OnceLock,
 };
 
-use cake_client::{Client, RetryPolicy};
+use cake_client::{
+    query::{GetClickQuery, GetOfferReportQuery},
+    Client, RetryPolicy,
+};
 use cake_sim::{server::Clock, RunningSimulator, Simulator, Store};
 
 use crate::target::{Anchor, UpstreamTarget};
@@ -32,8 +35,7 @@ impl std::fmt::Debug for LocalSimulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalSimulator")
             .field("base_url", &self.base_url())
-            .field("api_key", &"<redacted>")
-            .finish()
+            .finish_non_exhaustive() // the api_key: never shown
     }
 }
 
@@ -117,19 +119,28 @@ impl LocalSimulator {
             store
                 .clicks()
                 .map(|click| {
+                    // The parameters' names, as the typed queries have them: the Offer
+                    // Report's filters (the widest set) and Get Click's id.
+                    type Report = GetOfferReportQuery;
                     let mut values = vec![
-                        ("click_id".to_string(), click.click_id.clone()),
-                        ("offer_id".to_string(), click.offer_id.to_string()),
-                        ("affiliate_id".to_string(), click.affiliate_id.to_string()),
+                        (GetClickQuery::CLICK_ID.to_string(), click.click_id.clone()),
+                        (Report::OFFER_ID.to_string(), click.offer_id.to_string()),
+                        (
+                            Report::AFFILIATE_ID.to_string(),
+                            click.affiliate_id.to_string(),
+                        ),
                     ];
                     if let Some(offer) = store.offer(click.offer_id) {
-                        values.push(("advertiser_id".into(), offer.advertiser_id.to_string()));
+                        values.push((
+                            Report::ADVERTISER_ID.into(),
+                            offer.advertiser_id.to_string(),
+                        ));
                         if let Some(v) = offer.vertical_id {
-                            values.push(("vertical_id".into(), v.to_string()));
+                            values.push((Report::VERTICAL_ID.into(), v.to_string()));
                         }
                     }
                     if let Some(c) = store.countries().find(|c| c.country_code == click.country) {
-                        values.push(("country_id".into(), c.country_id.to_string()));
+                        values.push((Report::COUNTRY_ID.into(), c.country_id.to_string()));
                     }
                     Anchor {
                         values,

@@ -54,7 +54,7 @@ impl fmt::Debug for CapturedRequest {
             .query
             .iter()
             .map(|(k, v)| {
-                if k.contains("api_key") {
+                if k.contains(cake_client::secret::API_KEY_PARAM) {
                     format!("{k}=<redacted>")
                 } else {
                     format!("{k}={v}")
@@ -186,11 +186,10 @@ impl fmt::Debug for UpstreamTarget {
         f.debug_struct("UpstreamTarget")
             .field("name", &self.name)
             .field("base_url", &self.base_url)
-            .field("api_key", &"<redacted>")
             .field("allow_writes", &self.allow_writes)
             .field("default_cases", &self.default_cases)
             .field("anchors", &self.anchors.len())
-            .finish()
+            .finish_non_exhaustive() // the api_key: never shown
     }
 }
 

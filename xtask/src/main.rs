@@ -2,6 +2,9 @@
 //! run the same for everyone. `Makefile.toml` only calls into these.
 //!
 //! - `spec [FILE]`: checks spec/cake.yaml beyond parsing (see `spec_check`).
+//! - `literals`: lists the string literals in hand-written code that name a spec parameter or
+//!   operation; fails above `spec_literals::LIMIT` or when one has no comment saying why (see
+//!   `spec_literals`).
 //! - `spec-diff [--base GIT_REF]`: lists how spec/cake.yaml differs from its version at GIT_REF
 //!   (default `HEAD`: what the working tree changes), each change breaking or compatible for a
 //!   user of the SDK (`spec_diff`); fails on a breaking change unless cake-client's version was
@@ -28,7 +31,7 @@
 //!   measures start-up time, resident memory and request rates, as BENCHMARKS.md reports them
 //!   (see `sim_scale`; the rates need `wrk`).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
-//!   the spec check, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
+//!   the spec check, `literals`, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
 //!   rustdoc without warnings, `semver`, `cargo package -p cake-client` (the SDK builds outside the
 //!   workspace), `consumer`, then README's test command, `cargo test --workspace --all-features`
 //!   (skipped with `--no-test`, which `.ci/run` uses before calling that command itself).
@@ -38,6 +41,7 @@ mod serde_features;
 mod sim_scale;
 mod spec_check;
 mod spec_diff;
+mod spec_literals;
 
 use std::{
     collections::BTreeSet,
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("spec") => spec(args.get(1).map(PathBuf::from)),
+        Some("literals") => literals(),
         Some("codegen") => codegen(),
         Some("contract") => cargo(
             &[
@@ -125,6 +130,42 @@ fn spec(file: Option<PathBuf>) -> Result<(), String> {
             path.display()
         ))
     }
+}
+
+fn literals() -> Result<(), String> {
+    let hits = spec_literals::run(&root())?;
+    for h in &hits {
+        println!(
+            "{}:{}: {:?}{}",
+            h.file,
+            h.line,
+            h.name,
+            if h.explained {
+                ""
+            } else {
+                "  <- no comment says why"
+            }
+        );
+    }
+    let unexplained = hits.iter().filter(|h| !h.explained).count();
+    println!(
+        "{} string literal(s) name a spec parameter or operation (at most {})",
+        hits.len(),
+        spec_literals::LIMIT
+    );
+    if hits.len() > spec_literals::LIMIT {
+        return Err(format!(
+            "{} string literals name the spec, more than {}: reach it through the generated types",
+            hits.len(),
+            spec_literals::LIMIT
+        ));
+    }
+    if unexplained > 0 {
+        return Err(format!(
+            "{unexplained} literal(s) naming the spec have no comment saying why"
+        ));
+    }
+    Ok(())
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
@@ -542,6 +583,7 @@ const TEST_COMMAND: &[&str] = &["test", "--workspace", "--all-features"];
 fn ci(no_test: bool) -> Result<(), String> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     spec(None)?;
+    literals()?;
     // The spec against the previous commit's: a breaking change cannot land silently.
     if git(&["rev-parse", "--verify", "--quiet", "HEAD~1"]).is_ok() {
         spec_diff("HEAD~1")?;

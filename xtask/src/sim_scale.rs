@@ -199,6 +199,7 @@ fn record_one_conversion(addr: &str) -> Result<(), String> {
         addr,
         &format!("/api/2/click.json?api_key={KEY}&click_id=load-000000000"),
     )?;
+    // A property of Get Click's answer, read as JSON: xtask does not depend on the SDK's types.
     let offer_id = &click["response"]["clicks"][0]["offer_id"];
     let recorded = get(
         addr,

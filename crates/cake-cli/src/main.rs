@@ -88,48 +88,42 @@ struct ServeArgs {
 const SERVE_ABOUT: &str = "Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or CAKE_API_KEY, else the demo key `cake-sim-demo-key`. Tests set it up through /_sim/ (add data, set the clock, reset, read the journal, script faults): see crates/cake-sim/sim-api.yaml.";
 
 /// The subcommands that send one operation each: a naming choice (the words people type for an
-/// `operationId`). Their flags come from the operation's parameters in the spec.
+/// operation). Their flags come from the operation's parameters in the spec.
+#[derive(Clone, Copy)]
 struct OperationCommand {
     /// The subcommand's words, e.g. `["report", "offers"]`.
     words: &'static [&'static str],
-    /// The spec's `operationId`.
-    operation_id: &'static str,
+    /// The operation it sends.
+    operation: Operation,
     /// What it gives, after the spec's summary in `--help`.
     about: &'static str,
 }
 
-const OPERATION_COMMANDS: &[OperationCommand] = &[
+/// An operation's subcommand. Exhaustive: an operation added to the spec does not build here
+/// until someone names its command.
+fn command_of(operation: Operation) -> OperationCommand {
+    let (words, about): (&'static [&'static str], &'static str) = match operation {
+        Operation::GetOfferReport => (&["report", "offers"], "figures per offer."),
+        Operation::GetAffiliateReport => (&["report", "affiliates"], "figures per affiliate."),
+        Operation::GetAdvertiserReport => (&["report", "advertisers"], "figures per advertiser."),
+        Operation::GetClick => (&["clicks"], "click records, or one click by id."),
+        Operation::GetConversions => (&["conversions"], "conversion records for a date range."),
+        Operation::RecordConversion => (
+            &["record-conversion"],
+            "records a conversion against a click.",
+        ),
+    };
     OperationCommand {
-        words: &["report", "offers"],
-        operation_id: "get_offer_report",
-        about: "figures per offer.",
-    },
-    OperationCommand {
-        words: &["report", "affiliates"],
-        operation_id: "get_affiliate_report",
-        about: "figures per affiliate.",
-    },
-    OperationCommand {
-        words: &["report", "advertisers"],
-        operation_id: "get_advertiser_report",
-        about: "figures per advertiser.",
-    },
-    OperationCommand {
-        words: &["clicks"],
-        operation_id: "get_click",
-        about: "click records, or one click by id.",
-    },
-    OperationCommand {
-        words: &["conversions"],
-        operation_id: "get_conversions",
-        about: "conversion records for a date range.",
-    },
-    OperationCommand {
-        words: &["record-conversion"],
-        operation_id: "record_conversion",
-        about: "records a conversion against a click.",
-    },
-];
+        words,
+        operation,
+        about,
+    }
+}
+
+/// Every operation's subcommand, in the spec's order.
+fn operation_commands() -> impl Iterator<Item = OperationCommand> {
+    Operation::ALL.iter().map(|&op| command_of(op))
+}
 
 /// The group commands above the operations' subcommands.
 const GROUPS: &[(&str, &str)] = &[("report", "The Offer, Affiliate and Advertiser Reports.")];
@@ -149,7 +143,7 @@ fn serve_help() -> String {
     );
     if let Some(api_key) = globals
         .get_arguments()
-        .find(|a| a.get_id() == "api_key")
+        .find(|a| a.get_long() == Some("api-key"))
         .cloned()
     {
         own = own.arg(api_key.global(false));
@@ -170,11 +164,11 @@ fn cli_command() -> clap::Command {
         ServeArgs::augment_args(clap::Command::new("serve").about(SERVE_ABOUT))
             .override_help(serve_help()),
     );
-    for command in OPERATION_COMMANDS {
-        let Some(op) = spec::operation(command.operation_id) else {
-            continue; // `every_operation_command_names_an_operation_of_the_spec` holds this.
+    for command in operation_commands() {
+        let Some(op) = spec::operation(command.operation.id()) else {
+            continue; // `every_operation_of_the_spec_has_exactly_one_subcommand` holds this.
         };
-        let leaf = operation_command(command, op);
+        let leaf = operation_command(&command, op);
         cake = match command.words {
             [group, _] => {
                 let about = GROUPS
@@ -351,10 +345,9 @@ fn parse() -> Result<(GlobalArgs, Request), Failure> {
         let args = ServeArgs::from_arg_matches(current).unwrap_or_else(|e| e.exit());
         return Ok((global, Request::Serve(args)));
     }
-    let op = OPERATION_COMMANDS
-        .iter()
+    let op = operation_commands()
         .find(|c| c.words == words.as_slice())
-        .and_then(|c| spec::operation(c.operation_id))
+        .and_then(|c| spec::operation(c.operation.id()))
         .ok_or_else(|| {
             Failure::usage(
                 format!("no such command: cake {}", words.join(" ")),
@@ -400,8 +393,8 @@ fn flag(parameter: &str) -> String {
 /// The hint for a record CAKE does not know: check the flag, and where it can be looked up (a
 /// subcommand that reads, not writes, by that parameter), e.g. `cake clicks --click-id ID`.
 fn not_found_hint(parameter: &str) -> String {
-    let lookup = OPERATION_COMMANDS.iter().find(|c| {
-        spec::operation(c.operation_id)
+    let lookup = operation_commands().find(|c| {
+        spec::operation(c.operation.id())
             .is_some_and(|op| !op.creates_data && op.param(parameter).is_some())
     });
     match lookup {
@@ -418,11 +411,7 @@ fn not_found_hint(parameter: &str) -> String {
 /// flag that makes a repeat safe.
 fn outcome_unknown_hint(idempotency_key: Option<&str>) -> String {
     // The operation that lists what Record Conversion creates.
-    let check = OPERATION_COMMANDS
-        .iter()
-        .find(|c| c.operation_id == "get_conversions")
-        .map(|c| c.words.join(" "))
-        .unwrap_or_default();
+    let check = command_of(Operation::GetConversions).words.join(" ");
     let mut hint = format!(
         "the conversion may have been recorded: before sending it again, look for it with \
          `cake {check} --start-date DAY --end-date DAY --offer-id ID`"
@@ -779,15 +768,14 @@ mod tests {
     #[test]
     fn every_operation_of_the_spec_has_exactly_one_subcommand() {
         for op in spec::operations() {
-            let n = OPERATION_COMMANDS
-                .iter()
-                .filter(|c| c.operation_id == op.id)
+            let n = operation_commands()
+                .filter(|c| c.operation.id() == op.id)
                 .count();
             assert_eq!(n, 1, "{}: {n} subcommands", op.id);
         }
-        for c in OPERATION_COMMANDS {
+        for c in operation_commands() {
             assert!(
-                spec::operation(c.operation_id).is_some(),
+                spec::operation(c.operation.id()).is_some(),
                 "{:?} names no operation of the spec",
                 c.words
             );
@@ -797,8 +785,8 @@ mod tests {
     #[test]
     fn every_parameter_of_the_spec_is_a_flag_of_its_subcommand() {
         let cake = cli_command();
-        for c in OPERATION_COMMANDS {
-            let op = spec::operation(c.operation_id).unwrap();
+        for c in operation_commands() {
+            let op = spec::operation(c.operation.id()).unwrap();
             let mut sub = &cake;
             for word in c.words {
                 sub = sub.find_subcommand(word).unwrap();

@@ -24,7 +24,7 @@ use cake_client::CakeDateTime;
 use chrono::{DateTime, NaiveDate};
 use hashbrown::HashTable;
 
-use crate::store::{ClickRecord, SeedError};
+use crate::store::{field, ClickRecord, SeedError};
 
 /// One click, packed (40 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,22 +183,35 @@ impl ClickTable {
     pub fn insert(&mut self, click: &ClickRecord) -> Result<u32, SeedError> {
         let id = click.click_id.as_str();
         if self.find(id).is_some() {
-            return Err(err("click_id", format!("click {id:?} already exists")));
+            return Err(err(
+                field!(click.click_id),
+                format!("click {id:?} already exists"),
+            ));
         }
         let index = u32::try_from(self.rows.len())
             .ok()
             .filter(|&i| i < u32::MAX)
-            .ok_or_else(|| err("click_id", "the store holds as many clicks as it can"))?;
+            .ok_or_else(|| {
+                err(
+                    field!(click.click_id),
+                    "the store holds as many clicks as it can",
+                )
+            })?;
         let id_len = u16::try_from(id.len()).map_err(|_| {
             err(
-                "click_id",
+                field!(click.click_id),
                 format!("expected at most 65535 bytes, got {}", id.len()),
             )
         })?;
         let id_start = u32::try_from(self.text.len())
             .ok()
             .filter(|start| start.checked_add(u32::from(id_len)).is_some())
-            .ok_or_else(|| err("click_id", "the store holds as many click ids as it can"))?;
+            .ok_or_else(|| {
+                err(
+                    field!(click.click_id),
+                    "the store holds as many click ids as it can",
+                )
+            })?;
         let country = match self.countries.get(&click.country) {
             Some(c) => c,
             None if self.countries.len() > usize::from(u16::MAX) => {

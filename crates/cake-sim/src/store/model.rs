@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cake_client::{types, CakeDateTime};
+use cake_client::{query::RecordConversionQuery, types, CakeDateTime};
 use rust_decimal::Decimal;
 
 /// An advertiser (owns offers).
@@ -137,6 +137,18 @@ impl std::fmt::Display for SeedError {
 
 impl std::error::Error for SeedError {}
 
+/// The name of a field of a record given to the store, checked by the compiler:
+/// `field!(offer.payout)` is `"payout"`, and does not build if the record has no such field. A
+/// record's JSON names are its Rust field names (none of these types renames a field), so a
+/// [`SeedError`] names the field as the caller wrote it.
+macro_rules! field {
+    ($record:ident . $name:ident) => {{
+        let _ = &$record.$name;
+        stringify!($name)
+    }};
+}
+pub(crate) use field;
+
 pub(super) fn seed_err(field: &str, message: impl Into<String>) -> SeedError {
     SeedError {
         field: field.to_string(),
@@ -205,8 +217,8 @@ impl RecordError {
     /// The parameter at fault, when there is one.
     pub fn parameter(&self) -> Option<&'static str> {
         match self {
-            RecordError::UnknownClick { .. } => Some("click_id"),
-            RecordError::WrongOffer { .. } => Some("offer_id"),
+            RecordError::UnknownClick { .. } => Some(RecordConversionQuery::CLICK_ID),
+            RecordError::WrongOffer { .. } => Some(RecordConversionQuery::OFFER_ID),
             RecordError::AmountTooLarge { parameter } => Some(parameter),
             RecordError::OutOfConversionIds => None,
         }

@@ -51,13 +51,13 @@ impl Store {
             self.total_payout
                 .checked_add(payout)
                 .ok_or(RecordError::AmountTooLarge {
-                    parameter: "payout",
+                    parameter: cake_client::query::RecordConversionQuery::PAYOUT,
                 })?;
         let total_revenue =
             self.total_revenue
                 .checked_add(revenue)
                 .ok_or(RecordError::AmountTooLarge {
-                    parameter: "revenue",
+                    parameter: cake_client::query::RecordConversionQuery::REVENUE,
                 })?;
         let conversion_id = self.next_conversion_id()?;
         let conversion = ConversionRecord {

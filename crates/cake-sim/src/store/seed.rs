@@ -2,7 +2,7 @@
 //! and conversions, each checked against what is already held, every index and running total
 //! kept consistent.
 
-use super::model::seed_err;
+use super::model::{field, seed_err};
 use super::*;
 use crate::report_index::Dimensions;
 
@@ -10,11 +10,14 @@ impl Store {
     /// Adds an advertiser; its id must be new.
     pub fn add_advertiser(&mut self, advertiser: Advertiser) -> Result<(), SeedError> {
         if advertiser.advertiser_id == 0 {
-            return Err(seed_err("advertiser_id", "expected a positive id, got 0"));
+            return Err(seed_err(
+                field!(advertiser.advertiser_id),
+                "expected a positive id, got 0",
+            ));
         }
         if self.advertisers.contains_key(&advertiser.advertiser_id) {
             return Err(seed_err(
-                "advertiser_id",
+                field!(advertiser.advertiser_id),
                 format!("advertiser {} already exists", advertiser.advertiser_id),
             ));
         }
@@ -26,11 +29,14 @@ impl Store {
     /// Adds an affiliate; its id must be new.
     pub fn add_affiliate(&mut self, affiliate: Affiliate) -> Result<(), SeedError> {
         if affiliate.affiliate_id == 0 {
-            return Err(seed_err("affiliate_id", "expected a positive id, got 0"));
+            return Err(seed_err(
+                field!(affiliate.affiliate_id),
+                "expected a positive id, got 0",
+            ));
         }
         if self.affiliates.contains_key(&affiliate.affiliate_id) {
             return Err(seed_err(
-                "affiliate_id",
+                field!(affiliate.affiliate_id),
                 format!("affiliate {} already exists", affiliate.affiliate_id),
             ));
         }
@@ -41,11 +47,14 @@ impl Store {
     /// Adds a country; its id and code must be new.
     pub fn add_country(&mut self, country: Country) -> Result<(), SeedError> {
         if country.country_id == 0 {
-            return Err(seed_err("country_id", "expected a positive id, got 0"));
+            return Err(seed_err(
+                field!(country.country_id),
+                "expected a positive id, got 0",
+            ));
         }
         if self.countries.contains_key(&country.country_id) {
             return Err(seed_err(
-                "country_id",
+                field!(country.country_id),
                 format!("country {} already exists", country.country_id),
             ));
         }
@@ -66,24 +75,30 @@ impl Store {
     /// Adds an offer of a known advertiser; its id must be new and its amounts not negative.
     pub fn add_offer(&mut self, offer: Offer) -> Result<(), SeedError> {
         if offer.offer_id == 0 {
-            return Err(seed_err("offer_id", "expected a positive id, got 0"));
+            return Err(seed_err(
+                field!(offer.offer_id),
+                "expected a positive id, got 0",
+            ));
         }
         if self.offers.contains_key(&offer.offer_id) {
             return Err(seed_err(
-                "offer_id",
+                field!(offer.offer_id),
                 format!("offer {} already exists", offer.offer_id),
             ));
         }
         if !self.advertisers.contains_key(&offer.advertiser_id) {
             return Err(seed_err(
-                "advertiser_id",
+                field!(offer.advertiser_id),
                 format!(
                     "no advertiser {} exists; add it before its offers",
                     offer.advertiser_id
                 ),
             ));
         }
-        for (field, amount) in [("payout", offer.payout), ("revenue", offer.revenue)] {
+        for (field, amount) in [
+            (field!(offer.payout), offer.payout),
+            (field!(offer.revenue), offer.revenue),
+        ] {
             if amount.is_sign_negative() {
                 return Err(seed_err(
                     field,
@@ -117,17 +132,17 @@ impl Store {
     /// [`Store::index_clicks`] runs: call that after a batch of clicks (loading a dataset does).
     pub fn add_click(&mut self, click: ClickRecord) -> Result<(), SeedError> {
         if click.click_id.is_empty() {
-            return Err(seed_err("click_id", "expected a non-empty id"));
+            return Err(seed_err(field!(click.click_id), "expected a non-empty id"));
         }
         if !self.offers.contains_key(&click.offer_id) {
             return Err(seed_err(
-                "offer_id",
+                field!(click.offer_id),
                 format!("no offer {} exists", click.offer_id),
             ));
         }
         if !self.affiliates.contains_key(&click.affiliate_id) {
             return Err(seed_err(
-                "affiliate_id",
+                field!(click.affiliate_id),
                 format!("no affiliate {} exists", click.affiliate_id),
             ));
         }
@@ -189,21 +204,21 @@ impl Store {
         }
         let Some(click_index) = self.clicks.find(&conversion.click_id) else {
             return Err(seed_err(
-                "click_id",
+                field!(conversion.click_id),
                 format!("no click {:?} exists", conversion.click_id),
             ));
         };
         if let Some(unique_id) = &conversion.unique_id {
             if self.conversion_by_unique_id.contains_key(unique_id) {
                 return Err(seed_err(
-                    "unique_id",
+                    field!(conversion.unique_id),
                     format!("unique_id {unique_id:?} is already recorded"),
                 ));
             }
         }
         for (field, amount) in [
-            ("payout", conversion.payout),
-            ("revenue", conversion.revenue),
+            (field!(conversion.payout), conversion.payout),
+            (field!(conversion.revenue), conversion.revenue),
         ] {
             if amount.is_sign_negative() {
                 return Err(seed_err(
@@ -217,12 +232,15 @@ impl Store {
             self.total_revenue.checked_add(conversion.revenue),
         ) else {
             return Err(seed_err(
-                "payout",
+                field!(conversion.payout),
                 "too large: the store's sum of amounts would exceed what an exact decimal holds",
             ));
         };
         let Some(click) = self.clicks.row(click_index) else {
-            return Err(seed_err("click_id", "the click's row is missing"));
+            return Err(seed_err(
+                field!(conversion.click_id),
+                "the click's row is missing",
+            ));
         };
         conversion.offer_id = click.offer_id;
         conversion.affiliate_id = click.affiliate_id;
