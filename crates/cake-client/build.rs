@@ -88,7 +88,8 @@ fn settings(open_enums: &[String]) -> GenerationSettings {
         .with_replacement("ConversionRate", "f64", std::iter::empty())
         .with_replacement("Money", "::rust_decimal::Decimal", std::iter::empty())
         .with_replacement("MoneyParam", "crate::MoneyParam", std::iter::empty())
-        .with_replacement("CakeDateTime", "crate::CakeDateTime", std::iter::empty());
+        .with_replacement("CakeDateTime", "crate::CakeDateTime", std::iter::empty())
+        .with_replacement("CakeDate", "::chrono::naive::NaiveDate", std::iter::empty());
     settings
 }
 
@@ -1448,9 +1449,24 @@ fn param_kind(id: &str, name: &str, schema: &Schema) -> String {
         }
         SchemaKind::Type(Type::Number(t)) => {
             let min = t.minimum.map(|m| lit(&m.to_string()));
+            let max = t.maximum.map(|m| lit(&m.to_string()));
+            // `multipleOf: 0.01` and the like: a number of decimals.
+            let decimals = t.multiple_of.map(|m| {
+                (0..=28u32)
+                    .find(|n| (m * 10f64.powi(*n as i32) - 1.0).abs() < 1e-9)
+                    .unwrap_or_else(|| {
+                        panic!("{id}.{name}: a decimal's multipleOf must be a power of ten (1, 0.1, 0.01 ...), found {m}")
+                    })
+                    .to_string()
+            });
             match &t.format {
                 openapiv3::VariantOrUnknownOrEmpty::Unknown(f) if f == "decimal" => {
-                    format!("ParamKind::Decimal {{ min: {} }}", opt(min))
+                    format!(
+                        "ParamKind::Decimal {{ min: {}, max: {}, decimals: {} }}",
+                        opt(min),
+                        opt(max),
+                        opt(decimals)
+                    )
                 }
                 _ => panic!("{id}.{name}: number parameters must be `format: decimal`"),
             }

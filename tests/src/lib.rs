@@ -14,5 +14,6 @@ pub mod harness;
 pub mod ops;
 pub mod params;
 pub mod schema;
+pub mod schema_only;
 pub mod simulator;
 pub mod target;

@@ -420,9 +420,11 @@ pub fn breaches(op: &Operation) -> Vec<Breach> {
                     ));
                 }
                 if let Some(max) = max {
+                    // A whole unit above: a large maximum's cent would vanish in a JSON number's
+                    // binary form.
                     out.push(value(
                         &p.name,
-                        ParamValue::Decimal(max + Decimal::new(1, 2)),
+                        ParamValue::Decimal(max + Decimal::ONE),
                         format!("above maximum {max}"),
                     ));
                 }

@@ -253,7 +253,11 @@ fn d() { let _ = "get_click"; }
             .collect();
         assert_eq!(
             found,
-            vec![(3, "offer_id", false), (7, "get_click", true), (14, "offer_id", false)]
+            vec![
+                (3, "offer_id", false),
+                (7, "get_click", true),
+                (14, "offer_id", false)
+            ]
         );
     }
 }

@@ -66,6 +66,10 @@ pub enum ParamKind {
     Decimal {
         /// Inclusive lower bound, as decimal text.
         min: Option<&'static str>,
+        /// Inclusive upper bound, as decimal text.
+        max: Option<&'static str>,
+        /// At most this many digits after the point (the spec's `multipleOf`, a power of ten).
+        decimals: Option<u32>,
     },
     /// `true` or `false`.
     Boolean,
@@ -187,8 +191,19 @@ impl ParamSpec {
                 (None, Some(hi)) => format!("an integer of at most {hi}"),
                 (None, None) => "an integer".into(),
             },
-            ParamKind::Decimal { min: Some(lo) } => format!("a decimal amount of at least {lo}"),
-            ParamKind::Decimal { min: None } => "a decimal amount".into(),
+            ParamKind::Decimal { min, max, decimals } => {
+                let mut text = String::from("a decimal amount");
+                match (min, max) {
+                    (Some(lo), Some(hi)) => text.push_str(&format!(" from {lo} to {hi}")),
+                    (Some(lo), None) => text.push_str(&format!(" of at least {lo}")),
+                    (None, Some(hi)) => text.push_str(&format!(" of at most {hi}")),
+                    (None, None) => {}
+                }
+                if let Some(n) = decimals {
+                    text.push_str(&format!(" with at most {n} decimals"));
+                }
+                text
+            }
             ParamKind::Boolean => "true or false".into(),
             ParamKind::Date => "a date YYYY-MM-DD".into(),
             ParamKind::DateTime => "a date-time YYYY-MM-DD HH:MM:SS".into(),
@@ -217,13 +232,15 @@ impl ParamSpec {
                     return Err(bad());
                 }
             }
-            ParamKind::Decimal { min } => {
+            ParamKind::Decimal { min, max, decimals } => {
                 let d: Decimal = value.parse().map_err(|_| bad())?;
-                if let Some(lo) = min {
-                    let lo: Decimal = lo.parse().expect("the spec's minimum is a decimal");
-                    if d < lo {
-                        return Err(bad());
-                    }
+                // The bounds are the spec's numbers, written by build.rs: they parse.
+                let bound = |b: &str| b.parse::<Decimal>().ok();
+                if min.and_then(bound).is_some_and(|lo| d < lo)
+                    || max.and_then(bound).is_some_and(|hi| d > hi)
+                    || decimals.is_some_and(|n| d.normalize().scale() > n)
+                {
+                    return Err(bad());
                 }
             }
             ParamKind::Boolean => {

@@ -741,10 +741,9 @@ impl Simulator {
             Err(e) => {
                 let status = match e {
                     RecordError::UnknownClick { .. } => StatusCode::NOT_FOUND,
-                    RecordError::WrongOffer { .. } | RecordError::OutOfConversionIds => {
-                        StatusCode::CONFLICT
-                    }
-                    RecordError::AmountTooLarge { .. } => StatusCode::BAD_REQUEST,
+                    RecordError::WrongOffer { .. }
+                    | RecordError::OutOfConversionIds
+                    | RecordError::AmountTooLarge { .. } => StatusCode::CONFLICT,
                 };
                 failure(status, &e.to_string(), e.parameter())
             }

@@ -141,9 +141,18 @@ async fn hostile_input_never_gets_a_500() {
         let (status, body) = raw(&sim, &url).await;
         assert!(status == 200 || status == 400, "{query}: {status} {body}");
     }
+    // Decimal's largest value is past the spec's maximum amount: refused, naming payout.
     let (status, body) = raw(
         &sim,
         &format!("/api/2/conversion.json?api_key={KEY}&click_id=x&offer_id=12345&payout=79228162514264337593543950335"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["parameter"], "payout", "{body}");
+    // The maximum itself, with all its decimals, is a valid amount: the click is what is missing.
+    let (status, body) = raw(
+        &sim,
+        &format!("/api/2/conversion.json?api_key={KEY}&click_id=x&offer_id=12345&payout=999999999999999.999999999999"),
     )
     .await;
     assert_eq!(status, 404, "{body}");

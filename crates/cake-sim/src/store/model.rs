@@ -149,6 +149,29 @@ macro_rules! field {
 }
 pub(crate) use field;
 
+/// The most the store's sum of payouts (or of revenues) may reach: the spec's largest amount of
+/// money (Record Conversion's `payout` maximum, which is `Money`'s), so that every sum a report
+/// shows, and every profit, holds the spec's `Money`.
+pub fn amount_limit() -> Decimal {
+    static LIMIT: std::sync::OnceLock<Decimal> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        cake_client::spec::operation(RecordConversionQuery::OPERATION_ID)
+            .and_then(|op| op.param(RecordConversionQuery::PAYOUT))
+            .and_then(|p| match p.kind {
+                cake_client::spec::ParamKind::Decimal { max, .. } => max?.parse().ok(),
+                _ => None,
+            })
+            .unwrap_or(Decimal::MAX)
+    })
+}
+
+/// `total + amount`, when it stays within [`amount_limit`].
+pub(super) fn sum_within_limit(total: Decimal, amount: Decimal) -> Option<Decimal> {
+    total
+        .checked_add(amount)
+        .filter(|sum| *sum <= amount_limit())
+}
+
 pub(super) fn seed_err(field: &str, message: impl Into<String>) -> SeedError {
     SeedError {
         field: field.to_string(),
@@ -204,7 +227,8 @@ pub enum RecordError {
         /// The offer the request named.
         requested_offer_id: u64,
     },
-    /// The amount would make the store's money sums exceed what a decimal holds (HTTP 400).
+    /// The amount would take the store's sum of payouts or revenues past [`amount_limit`], the
+    /// spec's largest amount of money (HTTP 409).
     AmountTooLarge {
         /// `payout` or `revenue`.
         parameter: &'static str,
@@ -242,7 +266,8 @@ impl std::fmt::Display for RecordError {
             ),
             RecordError::AmountTooLarge { parameter } => write!(
                 f,
-                "{parameter}: too large; the sum of all {parameter}s would exceed what an exact decimal holds"
+                "{parameter}: too large; the sum of all {parameter}s would exceed {}, the spec's largest amount of money",
+                amount_limit()
             ),
             RecordError::OutOfConversionIds => {
                 f.write_str("no conversion id is left to give; the simulator's store is full")

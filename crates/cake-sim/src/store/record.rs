@@ -48,17 +48,13 @@ impl Store {
         let payout = request.payout.unwrap_or(rule_payout);
         let revenue = request.revenue.unwrap_or(rule_revenue);
         let total_payout =
-            self.total_payout
-                .checked_add(payout)
-                .ok_or(RecordError::AmountTooLarge {
-                    parameter: cake_client::query::RecordConversionQuery::PAYOUT,
-                })?;
+            sum_within_limit(self.total_payout, payout).ok_or(RecordError::AmountTooLarge {
+                parameter: cake_client::query::RecordConversionQuery::PAYOUT,
+            })?;
         let total_revenue =
-            self.total_revenue
-                .checked_add(revenue)
-                .ok_or(RecordError::AmountTooLarge {
-                    parameter: cake_client::query::RecordConversionQuery::REVENUE,
-                })?;
+            sum_within_limit(self.total_revenue, revenue).ok_or(RecordError::AmountTooLarge {
+                parameter: cake_client::query::RecordConversionQuery::REVENUE,
+            })?;
         let conversion_id = self.next_conversion_id()?;
         let conversion = ConversionRecord {
             conversion_id,

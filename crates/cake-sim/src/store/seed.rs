@@ -2,7 +2,7 @@
 //! and conversions, each checked against what is already held, every index and running total
 //! kept consistent.
 
-use super::model::{field, seed_err};
+use super::model::{amount_limit, field, seed_err, sum_within_limit};
 use super::*;
 use crate::report_index::Dimensions;
 
@@ -228,12 +228,15 @@ impl Store {
             }
         }
         let (Some(total_payout), Some(total_revenue)) = (
-            self.total_payout.checked_add(conversion.payout),
-            self.total_revenue.checked_add(conversion.revenue),
+            sum_within_limit(self.total_payout, conversion.payout),
+            sum_within_limit(self.total_revenue, conversion.revenue),
         ) else {
             return Err(seed_err(
                 field!(conversion.payout),
-                "too large: the store's sum of amounts would exceed what an exact decimal holds",
+                format!(
+                    "too large: the store's sum of amounts would exceed {}, the most the spec's money holds",
+                    amount_limit()
+                ),
             ));
         };
         let Some(click) = self.clicks.row(click_index) else {
