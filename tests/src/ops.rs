@@ -1,18 +1,14 @@
 //! The spec's operations as the contract tests see them: loaded with `openapiv3` from
-//! `spec/cake.yaml` at test time, every `$ref` followed, each query parameter reduced to a
-//! [`ParamKind`] and each documented response to its JSON schema.
+//! `spec/cake.yaml` at test time, every `$ref` followed, each query parameter (read by
+//! `cake_spec::params`, as the SDK's table is) reduced to a [`ParamKind`] and each documented
+//! response to its JSON schema.
 //!
 //! Everything here is read from the spec; nothing may restate a parameter, bound or status by
 //! hand. A schema this module cannot describe is an error that names it, never a guess.
 
-use openapiv3::{
-    APIKeyLocation, OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, SecurityScheme,
-    StatusCode,
-};
+use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::Value;
-
-use crate::schema;
 
 /// The whole spec, loaded once per call: the typed model, its JSON form (for schemas), and the
 /// operations derived from it.
@@ -190,17 +186,25 @@ impl Spec {
         let model: OpenAPI =
             serde_yaml_ng::from_str(yaml).map_err(|e| format!("not OpenAPI 3.0: {e}"))?;
         let json: Value = serde_yaml_ng::from_str(yaml).map_err(|e| format!("not YAML: {e}"))?;
-        let api_key_param = api_key_param(&model)?;
+        let api_key_param = cake_spec::params::api_key_param(&json)?;
         let mut operations = Vec::new();
         for (path, method, op) in model.operations() {
             let id = op
                 .operation_id
                 .clone()
                 .ok_or_else(|| format!("{method} {path} has no operationId"))?;
-            let mut params = Vec::new();
-            for p in &op.parameters {
-                params.push(param(&model, &json, &id, p)?);
-            }
+            let op_json = json
+                .pointer(&format!(
+                    "/paths/{}/{method}",
+                    path.replace('~', "~0").replace('/', "~1")
+                ))
+                .ok_or_else(|| format!("{id}: not in the spec's JSON"))?;
+            let params = cake_spec::params::params(&json, op_json)
+                .map_err(|e| format!("{id}: {e}"))?
+                .into_iter()
+                .map(param)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{id}: {e}"))?;
             let mut responses = Vec::new();
             for (status, r) in &op.responses.responses {
                 let own = matches!(r, ReferenceOr::Item(_));
@@ -264,107 +268,47 @@ impl Spec {
     }
 }
 
-fn api_key_param(model: &OpenAPI) -> Result<String, String> {
-    let schemes = model
-        .components
-        .as_ref()
-        .map(|c| &c.security_schemes)
-        .ok_or("the spec has no components")?;
-    for (name, _) in model.security.iter().flatten().flat_map(|r| r.iter()) {
-        if let Some(ReferenceOr::Item(SecurityScheme::APIKey {
-            location: APIKeyLocation::Query,
-            name: param,
-            ..
-        })) = schemes.get(name)
-        {
-            return Ok(param.clone());
-        }
-    }
-    Err("the spec has no apiKey security scheme in the query".into())
-}
-
-fn param(
-    model: &OpenAPI,
-    json: &Value,
-    op: &str,
-    p: &ReferenceOr<Parameter>,
-) -> Result<Param, String> {
-    let p = match p {
-        ReferenceOr::Item(p) => p.clone(),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.rsplit('/').next().unwrap_or_default();
-            match model
-                .components
-                .as_ref()
-                .and_then(|c| c.parameters.get(name))
-            {
-                Some(ReferenceOr::Item(p)) => p.clone(),
-                _ => return Err(format!("{op}: parameter {reference} does not resolve")),
-            }
-        }
+/// A parameter as `cake_spec::params` reads it (the one reader of parameters, which the SDK's
+/// table is generated from too), its kind in the suite's terms.
+fn param(p: cake_spec::params::Param) -> Result<Param, String> {
+    use cake_spec::params::Kind;
+    let decimal = |text: &Option<String>| -> Result<Option<Decimal>, String> {
+        text.as_deref()
+            .map(|t| {
+                t.parse::<Decimal>()
+                    .or_else(|_| Decimal::from_scientific(t))
+                    .map_err(|e| format!("{}: bound {t} is not a decimal: {e}", p.name))
+            })
+            .transpose()
     };
-    let Parameter::Query { parameter_data, .. } = p else {
-        return Err(format!(
-            "{op}: only query parameters are covered, found {:?}",
-            p.parameter_data_ref().name
-        ));
+    let kind = match &p.kind {
+        Kind::Integer { min, max } => ParamKind::Integer {
+            min: min.unwrap_or(i64::MIN),
+            max: max.unwrap_or(i64::MAX),
+        },
+        Kind::Decimal { min, max, .. } => ParamKind::Decimal {
+            min: decimal(min)?,
+            max: decimal(max)?,
+        },
+        Kind::Boolean => ParamKind::Boolean,
+        Kind::Date => ParamKind::Date,
+        Kind::DateTime => ParamKind::DateTime,
+        Kind::Enum(values) => ParamKind::Enum(values.clone()),
+        Kind::Text {
+            min_length,
+            max_length,
+        } => ParamKind::Text {
+            min_length: *min_length as usize,
+            max_length: max_length.map(|n| n as usize),
+        },
     };
-    let ParameterSchemaOrContent::Schema(schema) = &parameter_data.format else {
-        return Err(format!(
-            "{op}: parameter {} has content, not a schema",
-            parameter_data.name
-        ));
-    };
-    let schema = serde_json::to_value(schema).map_err(|e| e.to_string())?;
-    let schema = inline_refs(json, &schema, 0).ok_or_else(|| {
-        format!(
-            "{op}: parameter {}: a $ref does not resolve",
-            parameter_data.name
-        )
-    })?;
-    let kind =
-        kind_of(&schema).map_err(|e| format!("{op}: parameter {}: {e}", parameter_data.name))?;
     Ok(Param {
-        name: parameter_data.name.clone(),
-        required: parameter_data.required,
-        default: schema.get("default").cloned(),
-        schema,
+        name: p.name,
+        required: p.required,
+        default: p.default,
+        schema: p.schema,
         kind,
     })
-}
-
-/// The schema with every `$ref` replaced by what it points to (the spec's schemas are not
-/// recursive; the depth bound turns a cycle into `None` instead of a stack overflow).
-pub fn inline_refs(spec: &Value, schema: &Value, depth: usize) -> Option<Value> {
-    if depth > 32 {
-        return None;
-    }
-    match schema {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                let target = schema::resolve(spec, r)?;
-                let mut inlined = inline_refs(spec, target, depth + 1)?;
-                // Keywords beside a $ref (allowed by our readers) win over the target's.
-                if let Value::Object(out) = &mut inlined {
-                    for (k, v) in map.iter().filter(|(k, _)| *k != "$ref") {
-                        out.insert(k.clone(), v.clone());
-                    }
-                }
-                return Some(inlined);
-            }
-            let mut out = serde_json::Map::new();
-            for (k, v) in map {
-                out.insert(k.clone(), inline_refs(spec, v, depth + 1)?);
-            }
-            Some(Value::Object(out))
-        }
-        Value::Array(items) => items
-            .iter()
-            .map(|v| inline_refs(spec, v, depth + 1))
-            .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
-        other => Some(other.clone()),
-    }
 }
 
 /// A JSON number as an exact decimal (the spec's bounds may be fractional).
@@ -377,87 +321,6 @@ pub fn decimal_of(v: &Value) -> Option<Decimal> {
                 .or_else(|| Decimal::from_scientific(&text).ok())
         }
         _ => None,
-    }
-}
-
-fn kind_of(schema: &Value) -> Result<ParamKind, String> {
-    let ty = schema.get("type").and_then(Value::as_str).unwrap_or("");
-    let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
-    let exclusive = |flag: &str| schema.get(flag) == Some(&Value::Bool(true));
-    match ty {
-        "integer" => {
-            let (lo, hi) = match format {
-                "int32" => (i64::from(i32::MIN), i64::from(i32::MAX)),
-                _ => (i64::MIN, i64::MAX),
-            };
-            let bound = |key: &str| -> Result<Option<i64>, String> {
-                match schema.get(key) {
-                    None => Ok(None),
-                    Some(v) => v
-                        .as_i64()
-                        .map(Some)
-                        .ok_or_else(|| format!("{key} {v} is not an integer")),
-                }
-            };
-            let min = bound("minimum")?.map(|m| {
-                if exclusive("exclusiveMinimum") {
-                    m + 1
-                } else {
-                    m
-                }
-            });
-            let max = bound("maximum")?.map(|m| {
-                if exclusive("exclusiveMaximum") {
-                    m - 1
-                } else {
-                    m
-                }
-            });
-            Ok(ParamKind::Integer {
-                min: min.unwrap_or(lo).max(lo),
-                max: max.unwrap_or(hi).min(hi),
-            })
-        }
-        "number" => {
-            if exclusive("exclusiveMinimum") || exclusive("exclusiveMaximum") {
-                return Err("exclusive bounds on a number are not covered yet".into());
-            }
-            Ok(ParamKind::Decimal {
-                min: schema.get("minimum").and_then(decimal_of),
-                max: schema.get("maximum").and_then(decimal_of),
-            })
-        }
-        "boolean" => Ok(ParamKind::Boolean),
-        "string" => {
-            if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-                let values: Option<Vec<String>> = values
-                    .iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect();
-                return values
-                    .map(ParamKind::Enum)
-                    .ok_or_else(|| "an enum of non-strings".to_string());
-            }
-            match format {
-                "date" => Ok(ParamKind::Date),
-                "cake-date-time" => Ok(ParamKind::DateTime),
-                "" => {
-                    if schema.get("pattern").is_some() {
-                        return Err("a pattern without a known format is not covered yet".into());
-                    }
-                    Ok(ParamKind::Text {
-                        min_length: schema.get("minLength").and_then(Value::as_u64).unwrap_or(0)
-                            as usize,
-                        max_length: schema
-                            .get("maxLength")
-                            .and_then(Value::as_u64)
-                            .map(|n| n as usize),
-                    })
-                }
-                other => Err(format!("string format {other:?} is not covered yet")),
-            }
-        }
-        other => Err(format!("type {other:?} is not covered yet")),
     }
 }
 
@@ -474,23 +337,6 @@ mod tests {
             assert_eq!(op.method, "GET", "{}", op.id);
             assert!(op.success().is_some(), "{} has no success response", op.id);
         }
-    }
-
-    #[test]
-    fn bounds_come_from_the_schema_and_format() {
-        let k = kind_of(&serde_json::json!({"type": "integer", "format": "int32", "minimum": 1}));
-        assert_eq!(
-            k,
-            Ok(ParamKind::Integer {
-                min: 1,
-                max: i64::from(i32::MAX)
-            })
-        );
-        let k = kind_of(
-            &serde_json::json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true, "maximum": 9}),
-        );
-        assert_eq!(k, Ok(ParamKind::Integer { min: 1, max: 9 }));
-        assert!(kind_of(&serde_json::json!({"type": "object"})).is_err());
     }
 
     #[test]

@@ -346,8 +346,8 @@ mod tests {
             ),
             (
                 "limit: row_limit\n        rows: /response/clicks",
-                "limit: offer_id\n        rows: /response/clicks",
-                "limit offer_id is not an integer parameter with a maximum",
+                "limit: click_id\n        rows: /response/clicks",
+                "limit click_id is not an integer parameter with a maximum",
             ),
             (
                 "x-cake-date-range: {start: start_date, end: end_date}\n      tags: [clicks]",

@@ -77,10 +77,12 @@ pub enum ParamKind {
     Date,
     /// `YYYY-MM-DD HH:MM:SS` (see [`crate::CakeDateTime`]).
     DateTime,
-    /// Text of at least `min_length` characters, one of `values` when that is not empty.
+    /// Text of `min_length..=max_length` characters, one of `values` when that is not empty.
     String {
         /// Minimum length in characters.
         min_length: u64,
+        /// Maximum length in characters, when the spec sets one.
+        max_length: Option<u64>,
         /// The allowed values (the spec's enum); empty when any text is allowed.
         values: &'static [&'static str],
     },
@@ -210,10 +212,15 @@ impl ParamSpec {
             ParamKind::String { values, .. } if !values.is_empty() => {
                 format!("one of {}", values.join(", "))
             }
-            ParamKind::String { min_length: 0, .. } => "text".into(),
-            ParamKind::String { min_length, .. } => {
-                format!("text of at least {min_length} character(s)")
-            }
+            ParamKind::String {
+                min_length,
+                max_length,
+                ..
+            } => match (min_length, max_length) {
+                (0, None) => "text".into(),
+                (lo, None) => format!("text of at least {lo} character(s)"),
+                (lo, Some(hi)) => format!("text of {lo} to {hi} character(s)"),
+            },
         }
     }
 
@@ -256,8 +263,13 @@ impl ParamSpec {
                     .parse::<crate::CakeDateTime>()
                     .map_err(|e| err(self.name, e.to_string()))?;
             }
-            ParamKind::String { min_length, values } => {
-                if (value.chars().count() as u64) < *min_length {
+            ParamKind::String {
+                min_length,
+                max_length,
+                values,
+            } => {
+                let length = value.chars().count() as u64;
+                if length < *min_length || max_length.is_some_and(|hi| length > hi) {
                     return Err(bad());
                 }
                 if !values.is_empty() && !values.contains(&value) {

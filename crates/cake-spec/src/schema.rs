@@ -15,11 +15,8 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use serde_json::{json, Map, Value};
 
-/// The JSON value at a JSON pointer such as `#/components/schemas/Click`, or `None` when it does
-/// not resolve.
-pub fn resolve<'a>(spec: &'a Value, reference: &str) -> Option<&'a Value> {
-    spec.pointer(reference.strip_prefix('#')?)
-}
+/// The JSON value at a JSON pointer such as `#/components/schemas/Click` (one rule, in `params`).
+pub use crate::params::resolve;
 
 const REF_PREFIX: &str = "#/components/schemas/";
 

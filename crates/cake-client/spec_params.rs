@@ -1,0 +1,1 @@
+../cake-spec/src/params.rs
