@@ -27,13 +27,27 @@ const OPTIONAL_PRESENT_IN_10: u32 = 5;
 
 /// Bodies that `schema` (an OpenAPI schema of `spec`, `$ref`s allowed) accepts.
 pub fn body_strategy(spec: &Value, schema: &Value) -> Result<BoxedStrategy<Body>, String> {
-    Ok(value_strategy(spec, schema, 0)?.prop_map(Body).boxed())
+    Ok(value_strategy(spec, schema, 0, Reading::Formats)?
+        .prop_map(Body)
+        .boxed())
 }
 
-fn value_strategy(
+/// How a schema's scalar values are made: knowing the spec's formats (this suite's own
+/// strategies), or from the JSON Schema keywords alone (`crate::schema_only`). Objects, arrays,
+/// enums, `oneOf`/`anyOf`, `nullable` and `$ref`s are walked the same way for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// `format` counts: money as exact decimals, `int32` bounds, CAKE's date-times.
+    Formats,
+    /// Keywords only (`crate::schema_only::scalar`).
+    KeywordsOnly,
+}
+
+pub(crate) fn value_strategy(
     spec: &Value,
     schema: &Value,
     depth: usize,
+    reading: Reading,
 ) -> Result<BoxedStrategy<Value>, String> {
     if depth > 24 {
         return Err("schema nests too deep (recursive?)".into());
@@ -43,9 +57,9 @@ fn value_strategy(
         .ok_or_else(|| format!("not a schema: {schema}"))?;
     if let Some(Value::String(r)) = map.get("$ref") {
         let target = schema::resolve(spec, r).ok_or_else(|| format!("{r} does not resolve"))?;
-        return value_strategy(spec, target, depth + 1).map_err(|e| format!("{r}: {e}"));
+        return value_strategy(spec, target, depth + 1, reading).map_err(|e| format!("{r}: {e}"));
     }
-    let inner = plain_strategy(spec, map, depth)?;
+    let inner = plain_strategy(spec, map, depth, reading)?;
     Ok(if map.get("nullable") == Some(&Value::Bool(true)) {
         prop_oneof![1 => Just(Value::Null), 4 => inner].boxed()
     } else {
@@ -57,6 +71,7 @@ fn plain_strategy(
     spec: &Value,
     map: &Map<String, Value>,
     depth: usize,
+    reading: Reading,
 ) -> Result<BoxedStrategy<Value>, String> {
     if let Some(Value::Array(values)) = map.get("enum") {
         return Ok(proptest::sample::select(values.clone()).boxed());
@@ -65,7 +80,7 @@ fn plain_strategy(
         if let Some(Value::Array(options)) = map.get(combinator) {
             let options = options
                 .iter()
-                .map(|o| value_strategy(spec, o, depth + 1))
+                .map(|o| value_strategy(spec, o, depth + 1, reading))
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(proptest::strategy::Union::new(options).boxed());
         }
@@ -87,7 +102,7 @@ fn plain_strategy(
             if let Some(Value::Object(properties)) = map.get("properties") {
                 for (name, s) in properties {
                     let n = name.clone();
-                    let v = value_strategy(spec, s, depth + 1)
+                    let v = value_strategy(spec, s, depth + 1, reading)
                         .map_err(|e| format!("{name}: {e}"))?
                         .prop_map(move |v| (n.clone(), v));
                     props.push(if required.contains(&name.as_str()) {
@@ -104,8 +119,8 @@ fn plain_strategy(
         }
         "array" => {
             let items = map.get("items").ok_or("an array without items")?;
-            let items =
-                value_strategy(spec, items, depth + 1).map_err(|e| format!("items: {e}"))?;
+            let items = value_strategy(spec, items, depth + 1, reading)
+                .map_err(|e| format!("items: {e}"))?;
             let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
             let max = map
                 .get("maxItems")
@@ -117,35 +132,13 @@ fn plain_strategy(
                 .prop_map(Value::Array)
                 .boxed())
         }
+        scalar if reading == Reading::KeywordsOnly => crate::schema_only::scalar(map, scalar),
         "integer" => {
-            let (flo, fhi) = match format {
+            let range = match format {
                 "int32" => (i64::from(i32::MIN), i64::from(i32::MAX)),
                 _ => (i64::MIN, i64::MAX),
             };
-            let mut lo = map
-                .get("minimum")
-                .and_then(Value::as_i64)
-                .unwrap_or(flo)
-                .max(flo);
-            let mut hi = map
-                .get("maximum")
-                .and_then(Value::as_i64)
-                .unwrap_or(fhi)
-                .min(fhi);
-            if exclusive("exclusiveMinimum") {
-                lo += 1;
-            }
-            if exclusive("exclusiveMaximum") {
-                hi -= 1;
-            }
-            Ok(prop_oneof![
-                1 => Just(lo),
-                1 => Just(hi),
-                3 => lo..=lo.saturating_add(1000).min(hi),
-                3 => lo..=hi,
-            ]
-            .prop_map(Value::from)
-            .boxed())
+            Ok(integers(map, range))
         }
         "number" => {
             if exclusive("exclusiveMinimum") || exclusive("exclusiveMaximum") {
@@ -174,6 +167,27 @@ fn plain_strategy(
         "string" => string_strategy(map, format),
         other => Err(format!("type {other:?} is not covered yet")),
     }
+}
+
+/// Integers within the schema's bounds (exclusive ones included), narrowed to `range`: both
+/// ends, the first thousand above the least, and anywhere.
+pub(crate) fn integers(map: &Map<String, Value>, range: (i64, i64)) -> BoxedStrategy<Value> {
+    let exclusive = |flag: &str| i64::from(map.get(flag) == Some(&Value::Bool(true)));
+    let bound = |key: &str| map.get(key).and_then(Value::as_i64);
+    let lo = bound("minimum")
+        .map_or(range.0, |m| m.saturating_add(exclusive("exclusiveMinimum")))
+        .max(range.0);
+    let hi = bound("maximum")
+        .map_or(range.1, |m| m.saturating_sub(exclusive("exclusiveMaximum")))
+        .min(range.1);
+    prop_oneof![
+        1 => Just(lo),
+        1 => Just(hi),
+        3 => lo..=lo.saturating_add(1000).min(hi),
+        3 => lo..=hi,
+    ]
+    .prop_map(Value::from)
+    .boxed()
 }
 
 /// Exact decimal numbers (money): 0 to 4 fractional digits, trailing zeros kept (`18.00`),

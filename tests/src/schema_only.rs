@@ -5,14 +5,18 @@
 //! `$ref`.
 //!
 //! It never reads `format`, nor knows this project's types: a value is only as constrained as
-//! the keywords make it. (`crate::bodies` is the suite's other generator, which does know the
-//! formats.) Numbers are JSON numbers of binary floating point, as most tools make them.
+//! the keywords make it. The walk over objects, arrays, enums and `$ref`s is `crate::bodies`'
+//! (whose own scalars do know the formats); the scalars are made here. Numbers are JSON numbers
+//! of binary floating point, as most tools make them.
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value};
 
-use crate::schema;
+use crate::{
+    bodies::{integers, value_strategy, Reading},
+    schema,
+};
 
 /// Values that `schema` (an OpenAPI schema of `spec`, `$ref`s allowed) admits by its keywords,
 /// formats aside. Each is held to the keywords again before it is given (a binary number can
@@ -24,115 +28,23 @@ pub fn values(spec: &Value, schema: &Value) -> Result<BoxedStrategy<Value>, Stri
         .should_validate_formats(false)
         .build(&json_schema)
         .map_err(|e| e.to_string())?;
-    Ok(value(spec, schema, 0)?
+    Ok(value_strategy(spec, schema, 0, Reading::KeywordsOnly)?
         .prop_filter("admitted by the schema's keywords", move |v| {
             keywords_only.is_valid(v)
         })
         .boxed())
 }
 
-fn value(spec: &Value, schema: &Value, depth: usize) -> Result<BoxedStrategy<Value>, String> {
-    if depth > 24 {
-        return Err("schema nests too deep (recursive?)".into());
-    }
-    let map = schema
-        .as_object()
-        .ok_or_else(|| format!("not a schema: {schema}"))?;
-    if let Some(Value::String(r)) = map.get("$ref") {
-        let target = schema::resolve(spec, r).ok_or_else(|| format!("{r} does not resolve"))?;
-        return value(spec, target, depth + 1).map_err(|e| format!("{r}: {e}"));
-    }
-    let inner = plain(spec, map, depth)?;
-    Ok(if map.get("nullable") == Some(&Value::Bool(true)) {
-        prop_oneof![1 => Just(Value::Null), 4 => inner].boxed()
-    } else {
-        inner
-    })
-}
-
 fn number_of(map: &Map<String, Value>, key: &str) -> Option<f64> {
     map.get(key).and_then(Value::as_f64)
 }
 
-fn plain(
-    spec: &Value,
-    map: &Map<String, Value>,
-    depth: usize,
-) -> Result<BoxedStrategy<Value>, String> {
-    if let Some(Value::Array(values)) = map.get("enum") {
-        return Ok(proptest::sample::select(values.clone()).boxed());
-    }
-    for combinator in ["oneOf", "anyOf"] {
-        if let Some(Value::Array(options)) = map.get(combinator) {
-            let options = options
-                .iter()
-                .map(|o| value(spec, o, depth + 1))
-                .collect::<Result<Vec<_>, _>>()?;
-            return Ok(proptest::strategy::Union::new(options).boxed());
-        }
-    }
-    let exclusive = |flag: &str| map.get(flag) == Some(&Value::Bool(true));
-    match map.get("type").and_then(Value::as_str).unwrap_or("") {
-        "object" => {
-            let required: Vec<&str> = map
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let mut props: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
-            if let Some(Value::Object(properties)) = map.get("properties") {
-                for (name, s) in properties {
-                    let n = name.clone();
-                    let v = value(spec, s, depth + 1)
-                        .map_err(|e| format!("{name}: {e}"))?
-                        .prop_map(move |v| (n.clone(), v));
-                    props.push(if required.contains(&name.as_str()) {
-                        v.prop_map(Some).boxed()
-                    } else {
-                        proptest::option::of(v).boxed()
-                    });
-                }
-            }
-            Ok(props
-                .prop_map(|pairs| Value::Object(pairs.into_iter().flatten().collect()))
-                .boxed())
-        }
-        "array" => {
-            let items = map.get("items").ok_or("an array without items")?;
-            let items = value(spec, items, depth + 1).map_err(|e| format!("items: {e}"))?;
-            let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
-            let max = map
-                .get("maxItems")
-                .and_then(Value::as_u64)
-                .map_or(min + 3, |m| (m as usize).min(min + 3));
-            Ok(proptest::collection::vec(items, min..=max)
-                .prop_map(Value::Array)
-                .boxed())
-        }
-        "integer" => {
-            let mut lo = map
-                .get("minimum")
-                .and_then(Value::as_i64)
-                .unwrap_or(i64::MIN);
-            let mut hi = map
-                .get("maximum")
-                .and_then(Value::as_i64)
-                .unwrap_or(i64::MAX);
-            if exclusive("exclusiveMinimum") {
-                lo += 1;
-            }
-            if exclusive("exclusiveMaximum") {
-                hi -= 1;
-            }
-            Ok(prop_oneof![
-                1 => Just(lo),
-                1 => Just(hi),
-                2 => lo..=lo.saturating_add(100).min(hi),
-                4 => lo..=hi,
-            ]
-            .prop_map(Value::from)
-            .boxed())
-        }
+/// A scalar of type `ty` (`integer`, `number`, `string`, `boolean`) from the keywords of `map`
+/// alone. The structure around it (objects, arrays, enums, `$ref`s) is `crate::bodies`' walk.
+pub(crate) fn scalar(map: &Map<String, Value>, ty: &str) -> Result<BoxedStrategy<Value>, String> {
+    match ty {
+        // No `format`: the widest integers JSON tools make.
+        "integer" => Ok(integers(map, (i64::MIN, i64::MAX))),
         "number" => {
             let lo = number_of(map, "minimum").unwrap_or(f64::MIN);
             let hi = number_of(map, "maximum").unwrap_or(f64::MAX);
