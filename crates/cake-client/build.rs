@@ -211,12 +211,31 @@ fn check_before_sending(file: &mut syn::File, spec: &OpenAPI) {
                     _ => None,
                 })
                 .unwrap_or_else(|| panic!("{id}: send() builds no `request` (progenitor's layout changed?)"));
-            let removed = strip_query_calls(request);
+            let removed = strip_calls(request, "query");
             assert_eq!(
                 removed,
                 names.len(),
                 "{id}: expected progenitor to write each of the {} parameters with one .query(..) call",
                 names.len()
+            );
+            // The `Accept` and `api-version` headers, the same on every request, are the
+            // client's default headers (`runtime`), not a header map built per call.
+            assert_eq!(
+                strip_calls(request, "header"),
+                1,
+                "{id}: expected progenitor to set one header (Accept) on the request"
+            );
+            assert_eq!(
+                strip_calls(request, "headers"),
+                1,
+                "{id}: expected progenitor to add its header map once"
+            );
+            let before = stmts.len();
+            stmts.retain(|s| !mentions(s, "header_map"));
+            assert_eq!(
+                before - stmts.len(),
+                2,
+                "{id}: expected progenitor's header map to be made and given api-version only"
             );
             done.push(id);
         }
@@ -233,13 +252,25 @@ fn check_before_sending(file: &mut syn::File, spec: &OpenAPI) {
     );
 }
 
-/// Takes the `.query(..)` calls out of a request builder's chain; returns how many there were.
-fn strip_query_calls(expr: &mut syn::Expr) -> usize {
+/// Whether a statement names the local `name` (as a token).
+fn mentions(stmt: &syn::Stmt, name: &str) -> bool {
+    fn any(tokens: proc_macro2::TokenStream, name: &str) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == name,
+            proc_macro2::TokenTree::Group(g) => any(g.stream(), name),
+            _ => false,
+        })
+    }
+    any(quote::quote!(#stmt), name)
+}
+
+/// Takes the `.method(..)` calls out of a request builder's chain; returns how many there were.
+fn strip_calls(expr: &mut syn::Expr, method: &str) -> usize {
     match expr {
-        syn::Expr::Try(t) => strip_query_calls(&mut t.expr),
+        syn::Expr::Try(t) => strip_calls(&mut t.expr, method),
         syn::Expr::MethodCall(call) => {
-            let below = strip_query_calls(&mut call.receiver);
-            if call.method == "query" {
+            let below = strip_calls(&mut call.receiver, method);
+            if call.method == method {
                 *expr = (*call.receiver).clone();
                 below + 1
             } else {

@@ -1,7 +1,8 @@
 //! Building a client, and the hooks the generated client runs around every request.
 //!
-//! - `pre`: adds the per-attempt timeout, and the user agent to a `reqwest::Client` the caller
-//!   gave. (The query was held against the spec, and the URL written with the api_key, in
+//! - `pre`: adds the per-attempt timeout, and on a `reqwest::Client` the caller gave, the headers
+//!   every request carries (`Accept`, `api-version`, the user agent), which a client built here
+//!   sends as its default headers. (The query was held against the spec, and the URL written with the api_key, in
 //!   `send()`: `crate::sending`.)
 //! - `exec`: sends, with retries (exponential backoff with full jitter, `Retry-After` honoured,
 //!   bounded by attempts and total time) and a tracing span per call. An operation the spec marks
@@ -16,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument;
 
 use crate::{
@@ -96,7 +97,9 @@ pub struct ClientState {
     pub(crate) api_key: ApiKey,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
-    pub(crate) user_agent: Option<HeaderValue>,
+    /// The headers every request carries (`Accept`, `api-version`, the user agent), when the
+    /// `reqwest::Client` is the caller's and so does not send them itself.
+    pub(crate) request_headers: Option<HeaderMap>,
     pub(crate) endpoints: Endpoints,
 }
 
@@ -228,15 +231,25 @@ impl ClientBuilder {
         let user_agent = self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT);
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| Error::invalid(Some("user_agent"), "expected visible ASCII text"))?;
-        // A client built here sends the user agent as its default header; a client given is
-        // left as it is, and the agent is added to each request instead.
-        let (http, user_agent) = match self.http {
-            Some(http) => (http, Some(user_agent)),
+        // The headers every request carries. A client built here sends them as its default
+        // headers; a client given is left as it is, and they are added to each request instead.
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            HeaderName::from_static("api-version"),
+            HeaderValue::from_static(<Client as ClientInfo<ClientState>>::api_version()),
+        );
+        let (http, request_headers) = match self.http {
+            Some(http) => {
+                headers.insert(USER_AGENT, user_agent);
+                (http, Some(headers))
+            }
             None => (
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .redirect(same_origin_redirects())
                     .user_agent(user_agent)
+                    .default_headers(headers)
                     .build()
                     .map_err(Error::transport)?,
                 None,
@@ -256,7 +269,7 @@ impl ClientBuilder {
             api_key: self.api_key,
             retry: self.retry,
             timeout: self.timeout,
-            user_agent,
+            request_headers,
             endpoints,
         };
         Ok(Client::new_with_client(base, http, state))
@@ -289,8 +302,10 @@ impl ClientHooks<ClientState> for Client {
         if request.timeout().is_none() {
             *request.timeout_mut() = Some(call::timeout(self));
         }
-        if let Some(ua) = &state.user_agent {
-            request.headers_mut().insert(USER_AGENT, ua.clone());
+        if let Some(headers) = &state.request_headers {
+            for (name, value) in headers {
+                request.headers_mut().insert(name, value.clone());
+            }
         }
         Ok(())
     }

@@ -264,10 +264,13 @@ async fn get_conversions_sends_every_parameter() {
     );
 }
 
-/// The user agent reaches CAKE once per request: the default, a chosen one, and a chosen one on
-/// a `reqwest::Client` the caller built (which the SDK leaves as it is).
+/// The headers every request carries reach CAKE once each: the user agent (the default, or a
+/// chosen one), `Accept: application/json` and progenitor's `api-version` (the spec's
+/// `info.version`), also on a `reqwest::Client` the caller built (which the SDK leaves as it is).
 #[tokio::test]
-async fn every_request_carries_the_user_agent_once() {
+async fn every_request_carries_its_headers_once() {
+    use progenitor_client::ClientInfo as _;
+    let api_version = cake_client::Client::api_version();
     let server = MockServer::start_async().await;
     let report = r#"{"request_status":"Success","response":{"data":{"offers":[],"totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}}"#;
     let cases = [
@@ -298,8 +301,12 @@ async fn every_request_carries_the_user_agent_once() {
                 when.method(GET)
                     .path("/api/2/report/offer.json")
                     .header("user-agent", expected.as_str())
+                    .header("accept", "application/json")
+                    .header("api-version", api_version)
                     .is_true(|req: &httpmock::HttpMockRequest| {
-                        req.headers().get_all("user-agent").iter().count() == 1
+                        ["user-agent", "accept", "api-version"]
+                            .iter()
+                            .all(|h| req.headers().get_all(*h).iter().count() == 1)
                     });
                 then.status(200)
                     .header("content-type", "application/json")
