@@ -7,10 +7,11 @@
 //! - each value is checked in the form it goes on the wire (through `serde`, as a query writer
 //!   sees it) with [`ParamSpec::check`]'s rules, and the operation's date range is checked on the
 //!   typed dates. Nothing is read back out of a URL;
-//! - each present value is appended to the URL's query, form-urlencoded as `serde_urlencoded`
-//!   (progenitor's writer) would, and the api_key last; the URL is then parsed once, by reqwest.
-//!   The key is only ever written into the URL here, and the URL is only ever shown redacted
-//!   (`crate::secret`).
+//! - each present value is appended to the query, form-urlencoded as `serde_urlencoded`
+//!   (progenitor's writer) would, and the api_key last; the query is set on a copy of the
+//!   operation's URL, which the client parsed once when it was built (`runtime::Endpoints`), so
+//!   no URL text is parsed per call. The key is only ever written into the URL here, and the URL
+//!   is only ever shown redacted (`crate::secret`).
 //!
 //! A refusal reaches the caller as a [`ParamError`] through the call's state, and as progenitor's
 //! `InvalidRequest` text to code outside a call. The common values cost no formatting machinery:
