@@ -2,8 +2,8 @@
 //!
 //! - `pre`: adds the per-attempt timeout, and on a `reqwest::Client` the caller gave, the headers
 //!   every request carries (`Accept`, `api-version`, the user agent), which a client built here
-//!   sends as its default headers. (The query was held against the spec, and the URL written with the api_key, in
-//!   `send()`: `crate::sending`.)
+//!   sends as its default headers. (The query was held against the spec, and the URL written
+//!   with the api_key, in `send()`: `crate::sending`.)
 //! - `exec`: sends, with retries (exponential backoff with full jitter, `Retry-After` honoured,
 //!   bounded by attempts and total time) and a tracing span per call. An operation the spec marks
 //!   `x-cake-creates-data` (Record Conversion) is retried only when its idempotency key
@@ -235,9 +235,15 @@ impl ClientBuilder {
         // headers; a client given is left as it is, and they are added to each request instead.
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let api_version = <Client as ClientInfo<ClientState>>::api_version();
         headers.insert(
             HeaderName::from_static("api-version"),
-            HeaderValue::from_static(<Client as ClientInfo<ClientState>>::api_version()),
+            HeaderValue::from_str(api_version).map_err(|_| {
+                Error::invalid(
+                    None,
+                    format!("the spec's info.version {api_version:?} is not a header value"),
+                )
+            })?,
         );
         let (http, request_headers) = match self.http {
             Some(http) => {
