@@ -6,21 +6,26 @@ use super::model::{amount_limit, field, seed_err, sum_within_limit};
 use super::*;
 use crate::report_index::Dimensions;
 
+/// An entity's id as given: positive, and not already `taken`; else an error naming `field`.
+fn new_id(field: &str, id: u32, taken: bool, what: &str) -> Result<(), SeedError> {
+    if id == 0 {
+        return Err(seed_err(field, "expected a positive id, got 0"));
+    }
+    if taken {
+        return Err(seed_err(field, format!("{what} {id} already exists")));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Adds an advertiser; its id must be new.
     pub fn add_advertiser(&mut self, advertiser: Advertiser) -> Result<(), SeedError> {
-        if advertiser.advertiser_id == 0 {
-            return Err(seed_err(
-                field!(advertiser.advertiser_id),
-                "expected a positive id, got 0",
-            ));
-        }
-        if self.advertisers.contains_key(&advertiser.advertiser_id) {
-            return Err(seed_err(
-                field!(advertiser.advertiser_id),
-                format!("advertiser {} already exists", advertiser.advertiser_id),
-            ));
-        }
+        new_id(
+            field!(advertiser.advertiser_id),
+            advertiser.advertiser_id,
+            self.advertisers.contains_key(&advertiser.advertiser_id),
+            "advertiser",
+        )?;
         self.advertisers
             .insert(advertiser.advertiser_id, advertiser);
         Ok(())
@@ -28,36 +33,24 @@ impl Store {
 
     /// Adds an affiliate; its id must be new.
     pub fn add_affiliate(&mut self, affiliate: Affiliate) -> Result<(), SeedError> {
-        if affiliate.affiliate_id == 0 {
-            return Err(seed_err(
-                field!(affiliate.affiliate_id),
-                "expected a positive id, got 0",
-            ));
-        }
-        if self.affiliates.contains_key(&affiliate.affiliate_id) {
-            return Err(seed_err(
-                field!(affiliate.affiliate_id),
-                format!("affiliate {} already exists", affiliate.affiliate_id),
-            ));
-        }
+        new_id(
+            field!(affiliate.affiliate_id),
+            affiliate.affiliate_id,
+            self.affiliates.contains_key(&affiliate.affiliate_id),
+            "affiliate",
+        )?;
         self.affiliates.insert(affiliate.affiliate_id, affiliate);
         Ok(())
     }
 
     /// Adds a country; its id and code must be new.
     pub fn add_country(&mut self, country: Country) -> Result<(), SeedError> {
-        if country.country_id == 0 {
-            return Err(seed_err(
-                field!(country.country_id),
-                "expected a positive id, got 0",
-            ));
-        }
-        if self.countries.contains_key(&country.country_id) {
-            return Err(seed_err(
-                field!(country.country_id),
-                format!("country {} already exists", country.country_id),
-            ));
-        }
+        new_id(
+            field!(country.country_id),
+            country.country_id,
+            self.countries.contains_key(&country.country_id),
+            "country",
+        )?;
         if self
             .countries
             .values()
@@ -74,18 +67,12 @@ impl Store {
 
     /// Adds an offer of a known advertiser; its id must be new and its amounts not negative.
     pub fn add_offer(&mut self, offer: Offer) -> Result<(), SeedError> {
-        if offer.offer_id == 0 {
-            return Err(seed_err(
-                field!(offer.offer_id),
-                "expected a positive id, got 0",
-            ));
-        }
-        if self.offers.contains_key(&offer.offer_id) {
-            return Err(seed_err(
-                field!(offer.offer_id),
-                format!("offer {} already exists", offer.offer_id),
-            ));
-        }
+        new_id(
+            field!(offer.offer_id),
+            offer.offer_id,
+            self.offers.contains_key(&offer.offer_id),
+            "offer",
+        )?;
         if !self.advertisers.contains_key(&offer.advertiser_id) {
             return Err(seed_err(
                 field!(offer.advertiser_id),
