@@ -26,7 +26,7 @@ pub struct Harness {
     rt: tokio::runtime::Runtime,
     server: MockServer,
     client: Client,
-    /// The spec, loaded with `openapiv3`.
+    /// The spec, read by `cake_spec::Document`.
     pub spec: Spec,
 }
 

@@ -1,4 +1,4 @@
-//! The contract-test crate: the spec, loaded at test time with `openapiv3`, turned into proptest
+//! The contract-test crate: the spec, read at test time by `cake_spec::Document`, turned into proptest
 //! strategies (parameters and response bodies) and JSON Schema validators; httpmock stands in
 //! for CAKE, and a [`target::Target`] may put a real server behind it: the local simulator
 //! ([`simulator`]) always, a live CAKE when configured.

@@ -1,14 +1,16 @@
-//! The spec's operations as the contract tests see them: loaded with `openapiv3` from
-//! `spec/cake.yaml` at test time, every `$ref` followed, each query parameter (read by
-//! `cake_spec::params`, as the SDK's table is) reduced to a [`ParamKind`] and each documented
-//! response to its JSON schema.
+//! The spec's operations as the contract tests see them: read from `spec/cake.yaml` at test
+//! time by `cake_spec::Document` (the one reader the SDK's generator uses too: references,
+//! parameters, responses, extensions), each parameter reduced to a [`ParamKind`] and each
+//! documented response to its JSON schema.
 //!
 //! Everything here is read from the spec; nothing may restate a parameter, bound or status by
 //! hand. A schema this module cannot describe is an error that names it, never a guess.
 
-use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::Value;
+
+/// A documented status: one code, a range such as `5XX`, or `default`.
+pub use cake_spec::Status;
 
 /// The whole spec, loaded once per call: the typed model, its JSON form (for schemas), and the
 /// operations derived from it.
@@ -53,51 +55,6 @@ pub struct Response {
     /// parameter, a bad key, rate limits, server failures). An operation's own failures are
     /// about the server's data (Record Conversion's unknown click), not the request's form.
     pub own: bool,
-}
-
-/// A documented status: one code, or a range such as `5XX`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// One status code.
-    Code(u16),
-    /// All codes `n00..=n99`.
-    Range(u16),
-}
-
-impl Status {
-    /// Concrete codes that stand for this status: the code, or the first and a typical member
-    /// of the range (`500` and `503` for `5XX`).
-    pub fn examples(self) -> Vec<u16> {
-        match self {
-            Status::Code(c) => vec![c],
-            Status::Range(n) => vec![n * 100, n * 100 + 3],
-        }
-    }
-
-    /// Whether `code` is this status.
-    pub fn covers(self, code: u16) -> bool {
-        match self {
-            Status::Code(c) => c == code,
-            Status::Range(n) => code / 100 == n,
-        }
-    }
-
-    /// Whether it is a success status.
-    pub fn is_success(self) -> bool {
-        match self {
-            Status::Code(c) => (200..300).contains(&c),
-            Status::Range(n) => n == 2,
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Status::Code(c) => write!(f, "{c}"),
-            Status::Range(n) => write!(f, "{n}XX"),
-        }
-    }
 }
 
 /// One query parameter.
@@ -176,89 +133,51 @@ impl Operation {
 }
 
 impl Spec {
-    /// The spec the SDK was generated from (`spec/cake.yaml`), loaded with `openapiv3`.
+    /// The spec the SDK was generated from (`spec/cake.yaml`).
     pub fn load() -> Result<Spec, String> {
         Spec::from_yaml(cake_client::spec::SPEC_YAML)
     }
 
     /// A spec from its YAML text.
     pub fn from_yaml(yaml: &str) -> Result<Spec, String> {
-        let model: OpenAPI =
-            serde_yaml_ng::from_str(yaml).map_err(|e| format!("not OpenAPI 3.0: {e}"))?;
-        let json: Value = serde_yaml_ng::from_str(yaml).map_err(|e| format!("not YAML: {e}"))?;
-        let api_key_param = cake_spec::params::api_key_param(&json)?;
+        let doc = cake_spec::Document::from_yaml(yaml)?;
         let mut operations = Vec::new();
-        for (path, method, op) in model.operations() {
-            let id = op
-                .operation_id
-                .clone()
-                .ok_or_else(|| format!("{method} {path} has no operationId"))?;
-            let op_json = json
-                .pointer(&format!(
-                    "/paths/{}/{method}",
-                    path.replace('~', "~0").replace('/', "~1")
-                ))
-                .ok_or_else(|| format!("{id}: not in the spec's JSON"))?;
-            let params = cake_spec::params::params(&json, op_json)
-                .map_err(|e| format!("{id}: {e}"))?
-                .into_iter()
+        for op in &doc.operations {
+            let id = &op.id;
+            let params = op
+                .params
+                .iter()
                 .map(param)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| format!("{id}: {e}"))?;
-            let mut responses = Vec::new();
-            for (status, r) in &op.responses.responses {
-                let own = matches!(r, ReferenceOr::Item(_));
-                let response = match r {
-                    ReferenceOr::Item(r) => r.clone(),
-                    ReferenceOr::Reference { reference } => {
-                        let name = reference.rsplit('/').next().unwrap_or_default();
-                        match model
-                            .components
-                            .as_ref()
-                            .and_then(|c| c.responses.get(name))
-                        {
-                            Some(ReferenceOr::Item(r)) => r.clone(),
-                            _ => {
-                                return Err(format!("{id}: response {reference} does not resolve"))
-                            }
-                        }
-                    }
-                };
-                let Some(media) = response.content.get("application/json") else {
-                    return Err(format!(
-                        "{id}: response {status} has no application/json body"
-                    ));
-                };
-                let schema = serde_json::to_value(&media.schema)
-                    .map_err(|e| format!("{id}: response {status}: {e}"))?;
-                responses.push(Response {
-                    status: match status {
-                        StatusCode::Code(c) => Status::Code(*c),
-                        StatusCode::Range(n) => Status::Range(*n),
-                    },
-                    schema,
-                    own,
-                });
-            }
-            let date_range = cake_spec::extensions::date_range(
-                op.extensions.get(cake_spec::extensions::DATE_RANGE),
-            )
-            .map_err(|e| format!("{id}: {e}"))?
-            .map(|r| (r.start, r.end));
+            let responses = op
+                .responses
+                .iter()
+                .map(|r| {
+                    let schema = r.schema.clone().ok_or_else(|| {
+                        format!("{id}: response {} has no application/json body", r.status)
+                    })?;
+                    Ok(Response {
+                        status: r.status,
+                        schema,
+                        own: r.own,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
             operations.push(Operation {
-                date_range,
-                id,
-                method: method.to_uppercase(),
-                path: path.to_string(),
-                creates_data: op.extensions.get("x-cake-creates-data") == Some(&Value::Bool(true)),
+                id: id.clone(),
+                method: op.method.clone(),
+                path: op.path.clone(),
+                creates_data: op.creates_data,
                 params,
                 responses,
+                date_range: op.date_range.clone().map(|r| (r.start, r.end)),
             });
         }
         Ok(Spec {
-            json,
+            api_key_param: doc.api_key_param.clone(),
+            json: doc.json,
             operations,
-            api_key_param,
         })
     }
 
@@ -269,9 +188,17 @@ impl Spec {
 }
 
 /// A parameter as `cake_spec::params` reads it (the one reader of parameters, which the SDK's
-/// table is generated from too), its kind in the suite's terms.
-fn param(p: cake_spec::params::Param) -> Result<Param, String> {
-    use cake_spec::params::Kind;
+/// table is generated from too), its kind in the suite's terms. A kind the suite does not
+/// generate values for is an error naming it, not a parameter silently left out.
+fn param(p: &cake_spec::params::Param) -> Result<Param, String> {
+    use cake_spec::params::{Kind, Location};
+    if p.location != Location::Query {
+        return Err(format!(
+            "{}: the suite sends query parameters only, this one is in the {}",
+            p.name,
+            p.location.as_str()
+        ));
+    }
     let decimal = |text: &Option<String>| -> Result<Option<Decimal>, String> {
         text.as_deref()
             .map(|t| {
@@ -297,16 +224,32 @@ fn param(p: cake_spec::params::Param) -> Result<Param, String> {
         Kind::Text {
             min_length,
             max_length,
+            pattern: None,
         } => ParamKind::Text {
             min_length: *min_length as usize,
             max_length: max_length.map(|n| n as usize),
         },
+        Kind::Text {
+            pattern: Some(pattern),
+            ..
+        } => {
+            return Err(format!(
+                "{}: the suite generates no text for a pattern ({pattern})",
+                p.name
+            ))
+        }
+        Kind::Number { .. } => {
+            return Err(format!(
+                "{}: the suite generates no binary floating-point numbers",
+                p.name
+            ))
+        }
     };
     Ok(Param {
-        name: p.name,
+        name: p.name.clone(),
         required: p.required,
-        default: p.default,
-        schema: p.schema,
+        default: p.default.clone(),
+        schema: p.schema.clone(),
         kind,
     })
 }

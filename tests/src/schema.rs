@@ -9,8 +9,3 @@ use serde_json::Value;
 pub fn spec_json() -> Value {
     serde_yaml_ng::from_str(cake_client::spec::SPEC_YAML).expect("spec/cake.yaml is YAML")
 }
-
-/// The spec as the typed `openapiv3` model.
-pub fn spec_model() -> openapiv3::OpenAPI {
-    serde_yaml_ng::from_str(cake_client::spec::SPEC_YAML).expect("spec/cake.yaml is OpenAPI 3.0")
-}

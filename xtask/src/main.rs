@@ -11,8 +11,9 @@
 //!   bumped for it (major; minor while at 0.x), or is a version still marked `(unreleased)` in
 //!   the base's CHANGELOG.md, and CHANGELOG.md's section for that version names the change's
 //!   place.
-//! - `codegen`: builds cake-client and copies the code generated into OUT_DIR to
-//!   `target/codegen/` for reading.
+//! - `codegen`: writes the generator's snapshots anew (`crates/cake-codegen/tests/output/`: the
+//!   SDK's generated code for spec/cake.yaml and for each fixture spec), for review; the
+//!   snapshot tests fail until this is run after a change to the spec or the generator.
 //! - `api [--check]`: writes cake-client's public API, one item a line, to
 //!   `crates/cake-client/public-api.txt` (see `public_api`); `--check` fails when that file is
 //!   stale, with the command to run, so that a spec edit's effect on consumers is in its diff.
@@ -20,8 +21,11 @@
 //! - `deps`: holds that nothing in cake-client's normal dependency graph (default features, and
 //!   all features) turns on a serde_json or rust_decimal feature that changes how a consumer's
 //!   other crates parse or print JSON (see `serde_features`).
-//! - `consumer`: runs the tests of `consumer/`, a crate outside this workspace (so outside its
-//!   feature unification) that depends on cake-client as another team's service does.
+//! - `consumer [--latest]`: runs the tests of `consumer/`, a crate outside this workspace (so
+//!   outside its feature unification) that depends on cake-client as another team's service
+//!   does; with `--latest`, in a copy whose lock file is updated to the newest versions its
+//!   requirements admit (what a consumer's fresh build resolves), so that an upstream release
+//!   that breaks the SDK's build shows here first.
 //! - `semver`: cargo-semver-checks on cake-client against the previous commit (`HEAD~1`), a
 //!   second opinion beside `spec-diff` that reads the compiled API (skipped, saying how to
 //!   install it, when the tool is missing; `.ci/run` installs it). Its findings fail the task
@@ -32,9 +36,11 @@
 //!   (see `sim_scale`; the rates need `wrk`).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
 //!   the spec check, `literals`, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
-//!   rustdoc without warnings, `semver`, `cargo package -p cake-client` (the SDK builds outside the
-//!   workspace), `consumer`, then README's test command, `cargo test --workspace --all-features`
-//!   (skipped with `--no-test`, which `.ci/run` uses before calling that command itself).
+//!   rustdoc without warnings, `semver`, `cargo package` of the published crates (the SDK, its
+//!   spec, reader and generator build outside the workspace), `consumer` (and again with the newest
+//!   versions its requirements admit), then README's test command, `cargo test --workspace
+//!   --all-features` (skipped with `--no-test`, which `.ci/run` uses before calling that command
+//!   itself).
 
 mod public_api;
 mod serde_features;
@@ -78,7 +84,7 @@ fn main() -> ExitCode {
         },
         Some("semver") => semver(),
         Some("deps") => deps(),
-        Some("consumer") => consumer(),
+        Some("consumer") => consumer(args.get(1).map(String::as_str) == Some("--latest")),
         Some("sim-scale") => {
             let counts: Result<Vec<u64>, _> = args[1..].iter().map(|a| a.parse::<u64>()).collect();
             match counts {
@@ -89,7 +95,7 @@ fn main() -> ExitCode {
         }
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -205,43 +211,19 @@ fn cargo_stdout(args: &[&str]) -> Result<String, String> {
     run_stdout(&env::var("CARGO").unwrap_or_else(|_| "cargo".into()), args)
 }
 
-/// The `OUT_DIR` of cake-client's build script after a build with `features`.
-fn generated_dir(features: &[&str]) -> Result<PathBuf, String> {
-    cargo_stdout(
-        &[
-            &["build", "-p", "cake-client", "--message-format=json"][..],
-            features,
-        ]
-        .concat(),
-    )?
-    .lines()
-    .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-    .filter(|m| m["reason"] == "build-script-executed")
-    .filter(|m| {
-        m["package_id"]
-            .as_str()
-            .is_some_and(|id| id.contains("cake-client"))
-    })
-    .filter_map(|m| m["out_dir"].as_str().map(PathBuf::from))
-    .next_back()
-    .ok_or_else(|| "cargo did not report cake-client's build script output".to_string())
-}
-
+/// The generator's snapshot tests, accepting what the generator makes now.
 fn codegen() -> Result<(), String> {
-    let out_dir = generated_dir(&[])?;
-    let dest = root().join("target/codegen");
-    std::fs::create_dir_all(&dest).map_err(|e| e.to_string())?;
-    for name in [
-        "client.rs",
-        "mock.rs",
-        "open_enums.rs",
-        "operations.rs",
-        "spec_table.rs",
-    ] {
-        std::fs::copy(out_dir.join(name), dest.join(name))
-            .map_err(|e| format!("copy {name}: {e}"))?;
-        println!("{}", dest.join(name).display());
+    println!("$ EXPECTORATE=overwrite cargo test -p cake-codegen --test snapshots");
+    let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "-p", "cake-codegen", "--test", "snapshots"])
+        .env("EXPECTORATE", "overwrite")
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("the generator failed on a snapshot's spec (above)".into());
     }
+    println!("crates/cake-codegen/tests/output/: written; review and commit the diff");
     Ok(())
 }
 
@@ -420,16 +402,55 @@ fn deps() -> Result<(), String> {
     }
 }
 
+/// The crates published together: the SDK, and what its build script needs.
+const PUBLISHED: &[&str] = &["cake-openapi", "cake-spec", "cake-codegen", "cake-client"];
+
 /// `consumer/`'s tests, in the workspace's target directory (so that what they share is built
-/// once) but with its own lock file and features.
-fn consumer() -> Result<(), String> {
+/// once) but with its own lock file and features; with `latest`, in a copy of it (next to it, so
+/// that its path to cake-client holds) whose lock file is updated first.
+fn consumer(latest: bool) -> Result<(), String> {
+    if !latest {
+        return cargo(&[
+            "test",
+            "--manifest-path",
+            "consumer/Cargo.toml",
+            "--target-dir",
+            "target",
+        ]);
+    }
+    let copy = root().join("target/consumer-latest");
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_dir(&root().join("consumer"), &copy)?;
+    // The copy's path dependency is one level further down.
+    let manifest = copy.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(&manifest, text.replace("\"../crates/", "\"../../crates/"))
+        .map_err(|e| e.to_string())?;
+    let manifest = manifest.to_string_lossy().into_owned();
+    cargo(&["update", "--manifest-path", &manifest])?;
     cargo(&[
         "test",
         "--manifest-path",
-        "consumer/Cargo.toml",
+        &manifest,
         "--target-dir",
         "target",
     ])
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.file_type().map_err(|e| e.to_string())?.is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target)?;
+            }
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 /// cake-client's rustdoc, with every warning (a broken intra-doc link, say) an error.
@@ -498,7 +519,6 @@ fn semver() -> Result<(), String> {
 const PUBLIC_API: &str = "crates/cake-client/public-api.txt";
 
 fn api(check: bool) -> Result<(), String> {
-    let out_dir = generated_dir(&["--all-features"])?;
     let read = |path: PathBuf| {
         std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
@@ -516,7 +536,14 @@ fn api(check: bool) -> Result<(), String> {
         .iter()
         .filter_map(|item| match item {
             syn::Item::Mod(m)
-                if m.content.is_none() && matches!(m.vis, syn::Visibility::Public(_)) =>
+                if m.content.is_none()
+                    && matches!(m.vis, syn::Visibility::Public(_))
+                    && !m.attrs.iter().any(|a| {
+                        a.path().is_ident("doc")
+                            && quote::ToTokens::to_token_stream(a)
+                                .to_string()
+                                .contains("hidden")
+                    }) =>
             {
                 Some(m.ident.to_string())
             }
@@ -529,28 +556,13 @@ fn api(check: bool) -> Result<(), String> {
             only_modules: None,
         });
     }
-    // What build.rs generates, where lib.rs makes it public.
+    // What the generator makes of the spec, included at the crate's root.
+    let spec = read(root().join("spec/cake.yaml"))?;
     sources.push(public_api::Source {
-        text: read(out_dir.join("client.rs"))?,
+        text: cake_codegen::generate(&spec).map_err(|e| format!("spec/cake.yaml: {e}"))?,
         path: "cake_client".into(),
-        only_modules: Some(vec![
-            ("types", "cake_client::types"),
-            ("builder", "cake_client::builder"),
-        ]),
+        only_modules: None,
     });
-    for (file, path) in [
-        ("open_enums.rs", "cake_client::types"),
-        ("operations.rs", "cake_client"),
-        ("queries.rs", "cake_client::query"),
-        ("columns.rs", "cake_client::columns"),
-        ("mock.rs", "cake_client::mock"),
-    ] {
-        sources.push(public_api::Source {
-            text: read(out_dir.join(file))?,
-            path: path.into(),
-            only_modules: None,
-        });
-    }
     let listing = public_api::listing(&sources)?;
     let path = root().join(PUBLIC_API);
     if check {
@@ -603,8 +615,15 @@ fn ci(no_test: bool) -> Result<(), String> {
     api(true)?;
     docs()?;
     semver()?;
-    cargo(&["package", "-p", "cake-client", "--allow-dirty"])?;
-    consumer()?;
+    cargo(
+        &[
+            &["package", "--allow-dirty"][..],
+            &PUBLISHED.iter().flat_map(|p| ["-p", p]).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    )?;
+    consumer(false)?;
+    consumer(true)?;
     if !no_test {
         cargo(TEST_COMMAND)?;
     }

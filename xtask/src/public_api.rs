@@ -3,10 +3,9 @@
 //! consumers can name: types, fields, enum variants, functions and methods with their signatures,
 //! traits and their implementations, constants and re-exports.
 //!
-//! It reads source text with `syn` (the crate's own modules and the files build.rs writes into
-//! `OUT_DIR`), and knows how lib.rs places them: the generated `types` and `builder` modules and
-//! the open enums under `cake_client::types`, the generated `execute()`/`stream()` methods on the
-//! builders, the httpmock helpers under `cake_client::mock`. Items hidden from docs
+//! It reads source text with `syn`: the crate's own public modules, and the code cake-codegen
+//! generates from spec/cake.yaml, which lib.rs includes at the crate's root (`types`, `builder`,
+//! `query`, `mock`, the methods on `Client`). Items hidden from docs
 //! (`#[doc(hidden)]`) and anything not `pub` are left out. It runs nothing it reads.
 
 use std::collections::BTreeSet;
@@ -59,7 +58,7 @@ pub fn listing(sources: &[Source]) -> Result<String, String> {
     }
     let mut out = String::from(
         "# The public API of cake-client: `cargo xtask api` writes this file from the crate's source\n\
-         # and the code build.rs generates from spec/cake.yaml; CI runs `cargo xtask api --check`.\n\
+         # and the code cake-codegen generates from spec/cake.yaml; CI runs `cargo xtask api --check`.\n\
          # Do not edit by hand. A spec change that changes a line here changes what consumers use.\n",
     );
     for line in lines {
@@ -126,8 +125,19 @@ fn tidy(tokens: &str) -> String {
 
 fn strip_prefixes(s: &str) -> String {
     let mut s = s.replace("mut self", "self");
-    for prefix in ["crate::", "super::", "self::"] {
+    // The crate's own paths, and the paths generated code spells out for the prelude's names.
+    for prefix in ["::cake_client::", "crate::", "super::", "self::"] {
         s = s.replace(prefix, "");
+    }
+    for (spelled, name) in [
+        ("::std::option::Option", "Option"),
+        ("::std::result::Result", "Result"),
+        ("::std::string::String", "String"),
+        ("::std::vec::Vec", "Vec"),
+        ("::std::convert::TryInto", "TryInto"),
+        ("std::convert::TryInto", "TryInto"),
+    ] {
+        s = s.replace(spelled, name);
     }
     s
 }
@@ -145,7 +155,9 @@ fn pretty(item: syn::Item) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .replace("( ", "(")
+        .replace("< ", "<")
         .replace(", )", ")")
+        .replace(", >", ">")
         .replace(",>", ">")
         .replace(", {}", " {}");
     let trimmed = one_line

@@ -1,8 +1,11 @@
-//! Checks of spec/cake.yaml beyond "it parses": what progenitor and the rest of the workspace
-//! rely on, and what keeps the document honest. Each problem names its place in the document
-//! (`paths./api/2/click.json.get...`) and, for a parameter, the parameter.
+//! Checks of spec/cake.yaml beyond "it parses": what the SDK's generator and the rest of the
+//! workspace rely on, and what keeps the document honest. Each problem names its place in the
+//! document (`paths./api/2/click.json.get...`) and, for a parameter, the parameter. The last
+//! check is the generator itself: a document it cannot make into the SDK fails here, with its
+//! reason, before anything is built.
 
-use cake_spec::schema::{resolve, violations};
+// `$ref`s are followed by the one rule, `cake_spec::refs`.
+use cake_spec::{refs::deref, schema::violations};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};
 use serde_json::{json, Value};
 
@@ -19,11 +22,21 @@ pub fn check(text: &str) -> Vec<String> {
     };
     if !spec.openapi.starts_with("3.0.") {
         problems.push(format!(
-            "openapi: {} (progenitor accepts 3.0.x only)",
+            "openapi: {} (the SDK's generator reads 3.0.x only)",
             spec.openapi
         ));
     }
-    check_refs(&raw, &raw, "", &mut problems);
+    problems.extend(cake_spec::refs::unresolved(&raw));
+    // The model every reader of the spec uses (references, parameters, extensions), and the
+    // SDK generated from it.
+    match cake_spec::Document::from_yaml(text) {
+        Err(e) => problems.push(e),
+        Ok(_) => {
+            if let Err(e) = cake_codegen::generate(text) {
+                problems.push(format!("the SDK cannot be generated from it: {e}"));
+            }
+        }
+    }
 
     let declared_tags: Vec<&str> = spec.tags.iter().map(|t| t.name.as_str()).collect();
     let mut ids = Vec::new();
@@ -35,7 +48,7 @@ pub fn check(text: &str) -> Vec<String> {
             }
             Some(id) => ids.push(id.clone()),
             None => problems.push(format!(
-                "{place}: no operationId (progenitor needs one on every operation)"
+                "{place}: no operationId (the SDK names each operation by it)"
             )),
         }
         if op.tags.is_empty() {
@@ -152,17 +165,6 @@ pub fn check(text: &str) -> Vec<String> {
     problems
 }
 
-/// Follows `$ref`s to the schema itself.
-fn deref<'a>(root: &'a Value, mut schema: &'a Value) -> Option<&'a Value> {
-    for _ in 0..32 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => schema = resolve(root, reference)?,
-            None => return Some(schema),
-        }
-    }
-    None
-}
-
 /// The schema at a JSON pointer into instances of `schema` (through properties and `$ref`s).
 fn schema_at<'a>(root: &'a Value, schema: &'a Value, pointer: &str) -> Option<&'a Value> {
     let mut at = deref(root, schema)?;
@@ -184,6 +186,14 @@ fn check_extensions(root: &Value, op: &Value, place: &str, problems: &mut Vec<St
         if key.starts_with("x-") && !described.contains(&format!("`{key}`")) {
             problems.push(format!(
                 "{place}: {key} is not described in info.description"
+            ));
+        }
+        if key.starts_with("x-cake-")
+            && !cake_spec::extensions::OPERATION_EXTENSIONS.contains(&key.as_str())
+        {
+            problems.push(format!(
+                "{place}: {key} is no extension the workspace reads ({})",
+                cake_spec::extensions::OPERATION_EXTENSIONS.join(", ")
             ));
         }
     }
@@ -273,39 +283,7 @@ fn check_extensions(root: &Value, op: &Value, place: &str, problems: &mut Vec<St
 }
 
 fn deref_param<'a>(root: &'a Value, param: &'a Value) -> Option<&'a Value> {
-    match param.get("$ref").and_then(Value::as_str) {
-        Some(reference) => resolve(root, reference),
-        None => Some(param),
-    }
-}
-
-/// Every `$ref` resolves inside the document.
-fn check_refs(root: &Value, node: &Value, place: &str, problems: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                if !r.starts_with("#/") {
-                    problems.push(format!("{place}: $ref {r} points outside this document"));
-                } else if resolve(root, r).is_none() {
-                    problems.push(format!("{place}: $ref {r} does not resolve"));
-                }
-            }
-            for (k, v) in map {
-                check_refs(
-                    root,
-                    v,
-                    format!("{place}.{k}").trim_start_matches('.'),
-                    problems,
-                );
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                check_refs(root, v, &format!("{place}[{i}]"), problems);
-            }
-        }
-        _ => {}
-    }
+    deref(root, param)
 }
 
 #[cfg(test)]

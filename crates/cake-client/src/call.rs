@@ -1,26 +1,20 @@
 //! One call: its per-call settings ([`CallOptions`]), what came with its answer ([`Response`]),
-//! and the state the hooks share with the code that turns its outcome into this crate's result.
-//!
-//! Every call runs inside a `CallState` scope (a tokio task-local: it follows the call's future,
-//! whatever runtime or thread polls it). The `pre` and `exec` hooks (`runtime`) read the options
-//! from it and write back the number of attempts and whether the request was sent in a form that
-//! must not be repeated; `error` reads that to say honestly when a call that creates data may
-//! have done so. Nothing here holds the api_key.
+//! and the one request path every generated builder goes through ([`Request`], [`execute`]):
+//! the builder's values are held to the spec and written into the request (`crate::sending`),
+//! the request is sent with the client's or the call's settings (`crate::runtime`: timeout,
+//! retries, tracing), and the answer is decoded into the operation's type or turned into this
+//! crate's [`Error`]. Nothing here holds the api_key.
 
-use std::{
-    future::Future,
-    ops::Deref,
-    sync::{
-        atomic::{AtomicBool, AtomicU32, Ordering},
-        Arc,
-    },
-    time::Duration,
-};
+use std::ops::Deref;
+use std::time::Duration;
 
-use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::{header::HeaderMap, StatusCode};
 
-use crate::{Client, RetryPolicy};
+use crate::{
+    paginate::{ListRequest, PageOptions, RowStream},
+    sending::Sending,
+    Client, Error, RetryPolicy,
+};
 
 /// Settings for one call that override the client's ([`crate::ClientBuilder`]).
 ///
@@ -122,106 +116,126 @@ impl<T> Deref for Response<T> {
     }
 }
 
-/// What the hooks and the error conversion share about the call in progress.
-#[derive(Debug, Default)]
-pub(crate) struct CallState {
-    pub(crate) options: CallOptions,
-    attempts: AtomicU32,
-    unrepeatable: AtomicBool,
-    /// Why `sending` refused the request, as data: progenitor's `send()` carries only a
-    /// message to the caller, so the error is left here for the conversion to take.
-    refusal: std::sync::Mutex<Option<crate::spec::ParamError>>,
-}
-
-tokio::task_local! {
-    static CALL: Arc<CallState>;
-}
-
-impl CallState {
-    pub(crate) fn record_attempt(&self, attempt: u32) {
-        self.attempts.store(attempt, Ordering::Relaxed);
-    }
-
-    /// The request creates data and carries no idempotency key: it is sent once, and a failure
-    /// after sending leaves its outcome unknown.
-    pub(crate) fn mark_unrepeatable(&self) {
-        self.unrepeatable.store(true, Ordering::Relaxed);
-    }
-
-    pub(crate) fn is_unrepeatable(&self) -> bool {
-        self.unrepeatable.load(Ordering::Relaxed)
-    }
-
-    /// Keeps the reason `sending` refused the request for.
-    pub(crate) fn refuse(&self, error: crate::spec::ParamError) {
-        *self.refusal.lock().unwrap_or_else(|p| p.into_inner()) = Some(error);
-    }
-
-    /// The reason `sending` refused the request for, once.
-    pub(crate) fn take_refusal(&self) -> Option<crate::spec::ParamError> {
-        self.refusal
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-    }
-
-    fn attempts(&self) -> u32 {
-        self.attempts.load(Ordering::Relaxed).max(1)
+impl<T> Response<T> {
+    fn new(body: T, answer: crate::runtime::Answer) -> Self {
+        Self {
+            body,
+            status: answer.status,
+            headers: answer.headers,
+            attempts: answer.attempts,
+        }
     }
 }
 
-/// Runs `f` with the current call's state, when there is a call in progress on this task.
-pub(crate) fn with_current<R>(f: impl FnOnce(&CallState) -> R) -> Option<R> {
-    CALL.try_with(|state| f(state)).ok()
+/// A request of one operation: what each generated builder is to the request path. Its
+/// methods are the generated code's; use the builders' `execute()` or
+/// [`WithOptions::execute`].
+pub trait Request: Sized + Send {
+    /// The decoded body of the operation's success response (`()` when it has none).
+    type Output: Send + 'static;
+    /// The operation's place in the spec's table ([`crate::spec::operations`]).
+    #[doc(hidden)]
+    const OPERATION: usize;
+    /// The client that sends it.
+    #[doc(hidden)]
+    fn client(&self) -> &Client;
+    /// Writes its values (see `crate::sending`).
+    #[doc(hidden)]
+    fn write(&self, sending: &mut Sending<'_>);
+    /// Decodes a success body.
+    #[doc(hidden)]
+    fn decode(body: &[u8]) -> Result<Self::Output, serde_json::Error>;
 }
 
-/// A new call's state, with its options.
-pub(crate) fn state(options: CallOptions) -> Arc<CallState> {
-    Arc::new(CallState {
-        options,
-        ..CallState::default()
-    })
+/// Sends `request` with `options` and returns its decoded body.
+pub async fn execute<R: Request>(request: R, options: CallOptions) -> Result<R::Output, Error> {
+    execute_with_response(request, options)
+        .await
+        .map(Response::into_body)
 }
 
-/// One call's future inside the scope of its state. Awaited where it is made (not kept in a
-/// variable first): a future kept in a variable and then awaited takes room twice in the
-/// caller's state machine, and every call's future would be twice the request's size.
-pub(crate) fn scoped<F: Future>(
-    state: &Arc<CallState>,
-    call: F,
-) -> tokio::task::futures::TaskLocalFuture<Arc<CallState>, F> {
-    CALL.scope(state.clone(), call)
-}
-
-/// The decoded answer with what came with it.
-pub(crate) fn response<T>(value: ResponseValue<T>, state: &CallState) -> Response<T> {
-    let (status, headers) = (value.status(), value.headers().clone());
-    Response {
-        body: value.into_inner(),
-        status,
-        headers,
-        attempts: state.attempts(),
-    }
+/// Sends `request` with `options` and returns its decoded body with the answer's status, headers
+/// and number of attempts.
+pub async fn execute_with_response<R: Request>(
+    request: R,
+    options: CallOptions,
+) -> Result<Response<R::Output>, Error> {
+    let client = request.client();
+    let op = &crate::spec::operations()[R::OPERATION];
+    let prepared = {
+        let mut sending = Sending::new(R::OPERATION, client);
+        request.write(&mut sending);
+        sending
+            .finish()
+            .map_err(|e| Error::invalid(Some(&e.parameter), e.message))?
+    };
+    let repeatable = prepared.repeatable;
+    let outcome = match crate::runtime::exchange(client, op, prepared, &options).await {
+        Ok(answer) if answer.status.is_success() => match R::decode(&answer.body) {
+            Ok(body) => return Ok(Response::new(body, answer)),
+            Err(e) => crate::error::undecodable(client, &answer, &e),
+        },
+        Ok(answer) => crate::error::refused(client, &answer),
+        Err(e) => e,
+    };
+    Err(crate::error::outcome_unknown(op, repeatable, outcome))
 }
 
 /// A request with its [`CallOptions`], made by each builder's `with_options`: `execute()`,
 /// `execute_with_response()`, and on the list operations `stream()`, `stream_with()` and
-/// `collect_all()` (generated for each operation by `build.rs`).
+/// `collect_all()`.
 #[derive(Debug, Clone)]
 pub struct WithOptions<B> {
     pub(crate) builder: B,
     pub(crate) options: CallOptions,
 }
 
-/// The client's or the call's setting: the call wins.
-pub(crate) fn retry_policy(client: &Client) -> RetryPolicy {
-    with_current(|c| c.options.retry.clone())
-        .flatten()
-        .unwrap_or_else(|| client.inner().retry.clone())
+impl<B> WithOptions<B> {
+    /// `builder` with `options`.
+    pub fn new(builder: B, options: CallOptions) -> Self {
+        Self { builder, options }
+    }
 }
 
-pub(crate) fn timeout(client: &Client) -> Duration {
-    with_current(|c| c.options.timeout)
-        .flatten()
-        .unwrap_or(client.inner().timeout)
+impl<B: Request> WithOptions<B> {
+    /// Sends the request with these options and returns its decoded body.
+    pub async fn execute(self) -> Result<B::Output, Error> {
+        execute(self.builder, self.options).await
+    }
+
+    /// Sends the request with these options and returns its decoded body with the answer's
+    /// status, headers and number of attempts.
+    pub async fn execute_with_response(self) -> Result<Response<B::Output>, Error> {
+        execute_with_response(self.builder, self.options).await
+    }
+}
+
+impl<'a, B: ListRequest + 'a> WithOptions<B> {
+    /// Every matching row, page after page, each page sent with these options.
+    pub fn stream(self) -> RowStream<'a, B::Row> {
+        RowStream::with_call(self.builder, PageOptions::default(), self.options)
+    }
+
+    /// [`Self::stream`] with a page size and prefetch of your choosing.
+    pub fn stream_with(self, paging: PageOptions) -> RowStream<'a, B::Row> {
+        RowStream::with_call(self.builder, paging, self.options)
+    }
+
+    /// Every matching row, collected (all pages), each page sent with these options.
+    pub async fn collect_all(self) -> Result<Vec<B::Row>, Error> {
+        self.stream().try_collect_all().await
+    }
+}
+
+/// The call's or the client's retry policy: the call wins.
+pub(crate) fn retry_policy(client: &Client, options: &CallOptions) -> RetryPolicy {
+    options
+        .retry
+        .clone()
+        .unwrap_or_else(|| client.state().retry.clone())
+}
+
+/// The call's or the client's timeout of one attempt: the call wins.
+pub(crate) fn timeout(client: &Client, options: &CallOptions) -> Duration {
+    options.timeout.unwrap_or(client.state().timeout)
 }

@@ -1,12 +1,12 @@
-//! `Error`: the one error type of the SDK, and how a generated call's outcome becomes it.
+//! `Error`: the one error type of the SDK, and how an answer that is not the operation's success
+//! body becomes it.
 //!
 //! Every variant is safe to print: none holds the api_key (URLs are stripped or redacted, and
 //! any text that came from the server is cut to its first KiB and redacted).
 
-use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 
-use crate::{secret::redact_text, types, Client, ClientInfo};
+use crate::{runtime::Answer, secret::redact_text, spec::OperationSpec, types, Client};
 
 /// How much of a body an error keeps.
 pub const BODY_EXCERPT_BYTES: usize = 1024;
@@ -195,65 +195,57 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 /// The first KiB of a body, as text, with the api_key redacted.
 pub(crate) fn excerpt(body: &[u8], client: &Client) -> String {
     let cut = &body[..body.len().min(BODY_EXCERPT_BYTES)];
-    redact_text(&String::from_utf8_lossy(cut), &client.inner().api_key)
+    redact_text(&String::from_utf8_lossy(cut), &client.state().api_key)
 }
 
-/// The header by which the exec hook marks a `Failure` it made up for an error status that came
-/// without one, so that the status survives progenitor's decoding (see `runtime`).
-pub(crate) const SYNTHESIZED_HEADER: &str = "x-cake-sdk-no-envelope";
-
-/// The typed error bodies the spec gives an operation: the `Failure` envelope, or nothing for an
-/// operation that documents no error response.
-pub(crate) trait ErrorBody {
-    fn into_failure(self) -> Option<types::Failure>;
+/// CAKE's `Failure` envelope in `body`, when it is one.
+fn failure(body: &[u8], status: StatusCode, client: &Client) -> Option<Error> {
+    let failure = serde_json::from_slice::<types::Failure>(body).ok()?;
+    let key = &client.state().api_key;
+    Some(Error::Api {
+        status,
+        message: redact_text(&failure.message, key),
+        parameter: failure.parameter.map(|p| redact_text(&p, key)),
+    })
 }
 
-impl ErrorBody for types::Failure {
-    fn into_failure(self) -> Option<types::Failure> {
-        Some(self)
-    }
+/// A success status whose body is not the operation's: CAKE's `Failure` envelope (CAKE saying
+/// no with a 200), or a body that breaks the spec.
+pub(crate) fn undecodable(client: &Client, answer: &Answer, error: &serde_json::Error) -> Error {
+    failure(&answer.body, answer.status, client).unwrap_or_else(|| Error::Decode {
+        status: answer.status,
+        reason: redact_text(&error.to_string(), &client.state().api_key),
+        body: excerpt(&answer.body, client),
+    })
 }
 
-impl ErrorBody for () {
-    fn into_failure(self) -> Option<types::Failure> {
-        None
-    }
+/// An error status: CAKE's `Failure` envelope, or the status with the body's first KiB.
+pub(crate) fn refused(client: &Client, answer: &Answer) -> Error {
+    failure(&answer.body, answer.status, client).unwrap_or_else(|| Error::Http {
+        status: answer.status,
+        body: excerpt(&answer.body, client),
+    })
 }
 
-/// Turns a generated call's outcome into this crate's result.
-pub(crate) async fn finish<T, E: ErrorBody>(
-    client: &Client,
-    operation_id: &str,
-    result: Result<ResponseValue<T>, progenitor_client::Error<E>>,
-) -> Result<ResponseValue<T>, Error> {
-    match result {
-        Ok(value) => Ok(value),
-        Err(e) => Err(outcome_unknown(
-            operation_id,
-            convert(client, operation_id, e).await,
-        )),
-    }
-}
-
-/// `error` itself, or [`Error::OutcomeUnknown`] around it when the call creates data, was sent
-/// without its idempotency key (the exec hook marks that), and failed in a way that leaves open
-/// whether CAKE acted on it: anything but a refused connection, a rate limit, a 4xx or a request
-/// refused before sending.
-fn outcome_unknown(operation_id: &str, error: Error) -> Error {
-    let unrepeatable = crate::call::with_current(|c| c.is_unrepeatable()).unwrap_or(false);
+/// `error` itself, or [`Error::OutcomeUnknown`] around it when the operation creates data, the
+/// request was not repeatable (sent without its idempotency key), and it failed in a way that
+/// leaves open whether CAKE acted on it: anything but a refused connection, a rate limit, a 4xx
+/// or a request refused before sending.
+pub(crate) fn outcome_unknown(op: &'static OperationSpec, repeatable: bool, error: Error) -> Error {
     let unknown = match &error {
         Error::Transport { source, .. } => !source.is_connect(),
         Error::Api { status, .. } | Error::Http { status, .. } => status.is_server_error(),
         Error::Decode { status, .. } => status.is_success(),
         Error::OutcomeUnknown { .. } | Error::InvalidRequest { .. } => false,
     };
-    match crate::spec::operation(operation_id) {
-        Some(op) if unrepeatable && unknown => Error::OutcomeUnknown {
+    if op.creates_data && !repeatable && unknown {
+        Error::OutcomeUnknown {
             operation: op.summary,
             idempotency_key: op.idempotency_key,
             cause: Box::new(error),
-        },
-        _ => error,
+        }
+    } else {
+        error
     }
 }
 
@@ -264,124 +256,4 @@ fn repeat_hint(idempotency_key: Option<&str>) -> String {
         }
         None => String::new(),
     }
-}
-
-async fn convert<E: ErrorBody>(
-    client: &Client,
-    operation_id: &str,
-    e: progenitor_client::Error<E>,
-) -> Error {
-    use progenitor_client::Error as G;
-    let key = &client.inner().api_key;
-    match e {
-        G::InvalidRequest(message) | G::Custom(message) => {
-            match crate::call::with_current(|call| call.take_refusal()).flatten() {
-                // The refusal of the call's values, as `sending` made it.
-                Some(refusal) => Error::invalid(Some(&refusal.parameter), refusal.message),
-                None => builder_refusal(operation_id, &message),
-            }
-        }
-        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-            Error::transport(e)
-        }
-        G::ErrorResponse(value) => {
-            let status = value.status();
-            let synthesized = value.headers().contains_key(SYNTHESIZED_HEADER);
-            match value.into_inner().into_failure() {
-                Some(failure) if synthesized => Error::Http {
-                    status,
-                    body: failure.message,
-                },
-                Some(failure) => Error::Api {
-                    status,
-                    message: redact_text(&failure.message, key),
-                    parameter: failure.parameter,
-                },
-                None => Error::Http {
-                    status,
-                    body: String::new(),
-                },
-            }
-        }
-        G::InvalidResponsePayload(body, e) => {
-            // Only success statuses reach a decode here: the exec hook gives every error status a
-            // `Failure` body. A `Failure` in a 200 is CAKE saying no, not a broken body.
-            match serde_json::from_slice::<types::Failure>(&body) {
-                Ok(failure) => Error::Api {
-                    status: StatusCode::OK,
-                    message: redact_text(&failure.message, key),
-                    parameter: failure.parameter,
-                },
-                Err(_) => Error::Decode {
-                    status: StatusCode::OK,
-                    reason: redact_text(&e.to_string(), key),
-                    body: excerpt(&body, client),
-                },
-            }
-        }
-        G::UnexpectedResponse(response) => {
-            let status = response.status();
-            let synthesized = response.headers().contains_key(SYNTHESIZED_HEADER);
-            match response.bytes().await {
-                Ok(body) => match serde_json::from_slice::<types::Failure>(&body) {
-                    Ok(failure) if synthesized => Error::Http {
-                        status,
-                        body: failure.message,
-                    },
-                    Ok(failure) => Error::Api {
-                        status,
-                        message: redact_text(&failure.message, key),
-                        parameter: failure.parameter,
-                    },
-                    Err(_) if status.is_success() => Error::Decode {
-                        status,
-                        reason: format!("status {status} is not one the spec documents"),
-                        body: excerpt(&body, client),
-                    },
-                    Err(_) => Error::Http {
-                        status,
-                        body: excerpt(&body, client),
-                    },
-                },
-                Err(e) => Error::transport(e),
-            }
-        }
-    }
-}
-
-/// A refusal by progenitor's generated builder, which reports a required parameter left unset
-/// (`"offer_id was not initialized"`) or a value that does not convert to the parameter's type
-/// (`"conversion to `u32` for offer_id failed"`) as text only. The parameter is the one of the
-/// operation's parameters (from the spec) that the message is about; nothing is read out of the
-/// message itself. Anything else is kept whole, without a parameter.
-fn builder_refusal(operation_id: &str, message: &str) -> Error {
-    let Some(op) = crate::spec::operation(operation_id) else {
-        return Error::invalid(None, message);
-    };
-    for param in op.params {
-        let name = param.name;
-        if message.len() == name.len() + " was not initialized".len()
-            && message.starts_with(name)
-            && message.ends_with(" was not initialized")
-        {
-            return Error::invalid(
-                Some(name),
-                format!("is required: expected {}", param.expected()),
-            );
-        }
-        if message.starts_with("conversion to ")
-            && message
-                .strip_suffix(" failed")
-                .is_some_and(|m| m.ends_with(&format!(" for {name}")))
-        {
-            return Error::invalid(
-                Some(name),
-                format!(
-                    "expected {}; the value given does not fit",
-                    param.expected()
-                ),
-            );
-        }
-    }
-    Error::invalid(None, message)
 }

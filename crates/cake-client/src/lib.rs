@@ -1,9 +1,10 @@
 //! Typed Rust SDK for CAKE's reporting, click and conversion API.
 //!
-//! The client, its request builders and its types are generated at build time by progenitor
-//! from `spec/cake.yaml` (see `build.rs`); this crate's hand-written modules sit beside them:
-//! api_key injection and redaction, the date-time and money types, validation against the spec,
-//! errors, retries and pagination.
+//! Its types, request builders, typed queries and mocks are generated at build time from
+//! `spec/cake.yaml` by cake-codegen (typify, progenitor's type generator, for the types; see
+//! `build.rs`); this crate's hand-written modules sit beside them and are the one request path
+//! every builder goes through: the client and its api_key, the checks against the spec, retries,
+//! errors, pagination, and the date-time and money types.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cake_client::Error> {
@@ -32,6 +33,10 @@
 
 #![warn(missing_docs)]
 
+// The generated types name this crate's own types by its name (`::cake_client::Money`), as
+// typify's `x-rust-type` does for a type that lives in a crate.
+extern crate self as cake_client;
+
 pub mod call;
 pub mod columns;
 pub mod datetime;
@@ -40,53 +45,19 @@ pub mod money;
 pub mod paginate;
 pub mod runtime;
 pub mod secret;
-mod sending;
+#[doc(hidden)]
+pub mod sending;
 pub mod spec;
 
-mod generated {
-    #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
-    include!(concat!(env!("OUT_DIR"), "/client.rs"));
-
-    /// The response enums, open to values the spec does not list (see `build.rs`).
-    pub mod open_enums {
-        include!(concat!(env!("OUT_DIR"), "/open_enums.rs"));
-    }
-}
-
-/// `execute()`, `stream()` and `collect_all()` on each operation's builder, generated from the spec.
-mod operations {
-    use crate::{builder, types};
-    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
-}
-
-/// Each operation's query, typed and parsed from query pairs with the spec's rules, and
-/// `OperationQuery`, the exhaustive enum of them (generated from the spec).
-pub mod query {
-    include!(concat!(env!("OUT_DIR"), "/queries.rs"));
-}
+// The generated code (`types`, `builder`, `query`, `mock`, the `table` of the spec's constraints,
+// `Columns` for the response types, and a method per operation on `Client`).
+include!(concat!(env!("OUT_DIR"), "/sdk.rs"));
 
 pub use call::{CallOptions, Response};
 pub use datetime::{CakeDateTime, CakeDateTimeError};
 pub use error::{Error, TransportKind};
-pub use generated::{builder, Client, ClientInfo};
-
-/// The spec's schemas as Rust types, generated at build time: request enums, response bodies and
-/// rows. Enums that responses carry are open (an `Unknown(String)` variant keeps a value the spec
-/// does not list); unknown fields in a response are ignored.
-pub mod types {
-    pub use crate::generated::open_enums::*;
-    pub use crate::generated::types::*;
-}
-pub use money::MoneyParam;
+pub use money::{Money, MoneyParam};
 pub use paginate::{PageOptions, RowStream};
-pub use runtime::{ClientBuilder, RetryPolicy};
+pub use runtime::{Client, ClientBuilder, RetryPolicy};
 pub use rust_decimal::Decimal;
 pub use secret::ApiKey;
-
-/// Typed httpmock helpers generated from the same spec: `use cake_client::mock::MockServerExt`,
-/// then `server.get_offer_report(|when, then| ...)`.
-#[cfg(feature = "mock")]
-pub mod mock {
-    #![allow(clippy::all, clippy::pedantic, missing_docs, unused_imports)]
-    include!(concat!(env!("OUT_DIR"), "/mock.rs"));
-}

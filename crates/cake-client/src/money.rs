@@ -1,22 +1,228 @@
-//! Money on the wire.
+//! Money, exact.
 //!
-//! Amounts are `rust_decimal::Decimal` everywhere in the public API. In JSON bodies they are
-//! numbers whose digits are exact in both directions, as sent: `0.667` reads as exactly 0.667,
-//! `18.00` keeps its two decimals, and a Decimal is written as the number `18.00`, never a string
-//! and never through `f64`. [`json`] does this through serde_json's `raw_value` (it reads the
-//! number's own text), so that nothing here changes how any other crate in a consumer's build
-//! parses JSON: serde_json's `arbitrary_precision` and rust_decimal's `serde-float` /
-//! `serde-arbitrary-precision` stay off (`cargo xtask ci` checks the SDK's dependency graph).
-//! Query parameters are text, so the money parameters of Record Conversion use [`MoneyParam`],
-//! which writes the same digits as text (`payout=18.00`).
+//! Every amount in a response is a [`Money`]: a `rust_decimal::Decimal` whose wire form is its
+//! own. In JSON bodies it is a number whose digits are exact in both directions, as sent: `0.667`
+//! reads as exactly 0.667, `18.00` keeps its two decimals, and it is written as the number
+//! `18.00`, never a string and never through `f64`. [`json`] does this through serde_json's
+//! `raw_value` (it reads the number's own text), so that nothing here changes how any other
+//! crate in a consumer's build parses JSON: serde_json's `arbitrary_precision` and
+//! rust_decimal's `serde-float` / `serde-arbitrary-precision` stay off (`cargo xtask ci` checks
+//! the SDK's dependency graph). Query parameters are text, so the money parameters of Record
+//! Conversion use [`MoneyParam`], which writes the same digits as text (`payout=18.00`).
+//!
+//! The spec decides which values are money: every schema it writes `type: number, format:
+//! decimal` is one (the generator maps the format, not a name), so no amount is ever an `f64`.
 
-use std::fmt;
+use std::{
+    fmt,
+    iter::Sum,
+    ops::{Add, AddAssign, Deref, Neg, Sub, SubAssign},
+    str::FromStr,
+};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Money as an exact JSON number: `#[serde(with = "cake_client::money::json")]` on a `Decimal`
-/// field (`build.rs` puts it on every money field of the generated types).
+/// An amount of money: a `Decimal`, exact, that is an exact JSON number on the wire.
+///
+/// It derefs to its [`Decimal`] (`payout.round_dp(2)`, `payout.is_zero()`), converts to and from
+/// one (`Decimal::from(payout)`, `Money::from(dec!(18.00))`, [`Money::amount`]), compares with
+/// one, adds and subtracts (also with a `Decimal`), sums (`rows.map(|r| r.payout).sum::<Money>()`
+/// or `.sum::<Decimal>()`), and prints as its digits (`18.00`).
+///
+/// ```
+/// use cake_client::{Decimal, Money};
+/// let row: serde_json::Value = serde_json::json!({"payout": 0.1});
+/// let payouts: Vec<Money> = serde_json::from_str("[0.1, 0.2, 18.00]").unwrap();
+/// let total: Money = payouts.iter().copied().sum();
+/// assert_eq!(total.to_string(), "18.30");
+/// assert_eq!(total, Decimal::new(1830, 2));
+/// assert_eq!(serde_json::to_string(&total).unwrap(), "18.30");
+/// # let _ = row;
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+impl Money {
+    /// Zero.
+    pub const ZERO: Money = Money(Decimal::ZERO);
+
+    /// The amount `value`.
+    pub const fn new(value: Decimal) -> Self {
+        Self(value)
+    }
+
+    /// The amount, as a `Decimal`.
+    pub const fn amount(self) -> Decimal {
+        self.0
+    }
+}
+
+impl Deref for Money {
+    type Target = Decimal;
+
+    fn deref(&self) -> &Decimal {
+        &self.0
+    }
+}
+
+impl From<Decimal> for Money {
+    fn from(value: Decimal) -> Self {
+        Self(value)
+    }
+}
+
+impl From<Money> for Decimal {
+    fn from(value: Money) -> Self {
+        value.0
+    }
+}
+
+impl PartialEq<Decimal> for Money {
+    fn eq(&self, other: &Decimal) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<Money> for Decimal {
+    fn eq(&self, other: &Money) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialOrd<Decimal> for Money {
+    fn partial_cmp(&self, other: &Decimal) -> Option<std::cmp::Ordering> {
+        self.0.partial_cmp(other)
+    }
+}
+
+impl PartialOrd<Money> for Decimal {
+    fn partial_cmp(&self, other: &Money) -> Option<std::cmp::Ordering> {
+        self.partial_cmp(&other.0)
+    }
+}
+
+macro_rules! arithmetic {
+    ($($trait:ident $method:ident $assign:ident $assign_method:ident),*) => {$(
+        impl $trait for Money {
+            type Output = Money;
+            fn $method(self, other: Money) -> Money {
+                Money(self.0.$method(other.0))
+            }
+        }
+        impl $trait<Decimal> for Money {
+            type Output = Money;
+            fn $method(self, other: Decimal) -> Money {
+                Money(self.0.$method(other))
+            }
+        }
+        impl $trait<Money> for Decimal {
+            type Output = Decimal;
+            fn $method(self, other: Money) -> Decimal {
+                self.$method(other.0)
+            }
+        }
+        impl $assign for Money {
+            fn $assign_method(&mut self, other: Money) {
+                self.0.$assign_method(other.0)
+            }
+        }
+        impl $assign<Decimal> for Money {
+            fn $assign_method(&mut self, other: Decimal) {
+                self.0.$assign_method(other)
+            }
+        }
+        impl $assign<Money> for Decimal {
+            fn $assign_method(&mut self, other: Money) {
+                self.$assign_method(other.0)
+            }
+        }
+    )*};
+}
+arithmetic!(Add add AddAssign add_assign, Sub sub SubAssign sub_assign);
+
+impl Neg for Money {
+    type Output = Money;
+    fn neg(self) -> Money {
+        Money(-self.0)
+    }
+}
+
+impl Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money(iter.map(|m| m.0).sum())
+    }
+}
+
+impl<'a> Sum<&'a Money> for Money {
+    fn sum<I: Iterator<Item = &'a Money>>(iter: I) -> Money {
+        iter.copied().sum()
+    }
+}
+
+impl Sum<Money> for Decimal {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Decimal {
+        iter.map(|m| m.0).sum()
+    }
+}
+
+impl<'a> Sum<&'a Money> for Decimal {
+    fn sum<I: Iterator<Item = &'a Money>>(iter: I) -> Decimal {
+        iter.map(|m| m.0).sum()
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl FromStr for Money {
+    type Err = rust_decimal::Error;
+
+    /// Exact digits (`18.00`); an amount with more digits than a Decimal holds is an error,
+    /// never rounded.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Decimal::from_str_exact(text).map(Money)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        json::serialize(&self.0, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        json::deserialize(deserializer).map(Money)
+    }
+}
+
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> String {
+        "Money".into()
+    }
+
+    fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::Number.into()),
+            format: Some("decimal".into()),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+/// Money as an exact JSON number, for a `Decimal` field of your own:
+/// `#[serde(with = "cake_client::money::json")]` ([`Money`] is read and written this way).
 ///
 /// - Reading takes a JSON number only, keeping its digits (`18.00` stays `18.00`, 28 significant
 ///   digits at most); a string such as `"18.00"` is refused, as the spec says money is a number.
@@ -40,7 +246,7 @@ pub mod json {
     }
 
     /// A sign, 29 digits, a point and a leading zero fit with room to spare.
-    const DIGITS_MAX: usize = 40;
+    pub(crate) const DIGITS_MAX: usize = 40;
 
     /// The Decimal's digits as its `Display` writes them (`-12.50`, `0.007`, `18`), into
     /// `buffer`, without allocating: a report page writes thousands of amounts.
@@ -116,6 +322,21 @@ pub struct MoneyParam(pub Decimal);
 impl From<Decimal> for MoneyParam {
     fn from(value: Decimal) -> Self {
         Self(value)
+    }
+}
+
+impl From<Money> for MoneyParam {
+    fn from(value: Money) -> Self {
+        Self(value.0)
+    }
+}
+
+impl FromStr for MoneyParam {
+    type Err = rust_decimal::Error;
+
+    /// Exact digits (`18.00`), never rounded.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Decimal::from_str_exact(text).map(MoneyParam)
     }
 }
 
@@ -292,6 +513,29 @@ mod tests {
         let parts: Vec<Row> =
             serde_json::from_str(r#"[{"payout":0.1},{"payout":0.2},{"payout":0.3}]"#).unwrap();
         assert_eq!(parts.iter().map(|r| r.payout).sum::<Decimal>(), dec!(0.6));
+    }
+
+    #[test]
+    fn money_reads_writes_sums_and_compares_as_its_decimal() {
+        let rows: Vec<Money> = serde_json::from_str("[0.1, 0.2, 0.30]").unwrap();
+        assert_eq!(rows[2].to_string(), "0.30");
+        assert_eq!(serde_json::to_string(&rows).unwrap(), "[0.1,0.2,0.30]");
+        let total: Money = rows.iter().sum();
+        assert_eq!(total, dec!(0.60));
+        assert_eq!(rows.iter().copied().sum::<Decimal>(), dec!(0.6));
+        assert_eq!(
+            total + dec!(1) - Money::from(dec!(0.6)),
+            Money::new(dec!(1))
+        );
+        assert!(rows[0] < rows[1] && rows[1] > dec!(0.15));
+        assert_eq!(-total, dec!(-0.60));
+        assert_eq!(total.round_dp(1), dec!(0.6), "derefs to its Decimal");
+        assert!(serde_json::from_str::<Money>(r#""18.00""#).is_err());
+        assert_eq!("18.00".parse::<Money>().unwrap().to_string(), "18.00");
+        assert!("0.1234567890123456789012345678901"
+            .parse::<Money>()
+            .is_err());
+        assert_eq!(format!("{:?}", Money::from(dec!(2.50))), "2.50");
     }
 
     #[test]

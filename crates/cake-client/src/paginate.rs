@@ -16,7 +16,10 @@ use std::{
 
 use futures_core::Stream;
 
-use crate::{call::CallOptions, spec, Error};
+use crate::{
+    call::{CallOptions, Request},
+    spec, Error,
+};
 
 type MakePage<'a, R> = Box<dyn Fn(u32, u32) -> PageFuture<'a, R> + Send + 'a>;
 
@@ -32,17 +35,16 @@ pub struct Page<R> {
 /// A page being fetched.
 pub type PageFuture<'a, R> = Pin<Box<dyn Future<Output = Result<Page<R>, Error>> + Send + 'a>>;
 
-/// A request builder of a list operation (implemented by `build.rs` for each operation whose
-/// parameters include `start_at_row` and `row_limit`).
-pub trait ListRequest<'a>: Clone + Send + 'a {
+/// A request builder of a list operation (generated for each operation the spec marks
+/// `x-cake-paging`).
+pub trait ListRequest: Request + Clone {
     /// The row type.
-    type Row: Send + 'a;
-    /// The spec's operationId.
-    const OPERATION_ID: &'static str;
-    /// The same request for the page at `start_at_row` of `row_limit` rows.
-    fn with_page(self, start_at_row: u32, row_limit: u32) -> Self;
-    /// Sends it with `options` and returns the page.
-    fn fetch(self, options: CallOptions) -> PageFuture<'a, Self::Row>;
+    type Row: Send + 'static;
+    /// The same request for the page at `offset` of `limit` rows (the operation's paging
+    /// parameters, `start_at_row` and `row_limit` on CAKE's).
+    fn with_page(self, offset: u32, limit: u32) -> Self;
+    /// The page's rows and total, out of the decoded body.
+    fn page(body: Self::Output) -> Page<Self::Row>;
 }
 
 /// How a [`RowStream`] pages.
@@ -101,23 +103,23 @@ enum State {
 
 impl<'a, R: Send + 'a> RowStream<'a, R> {
     /// Streams the rows of `request`'s operation.
-    pub fn new<Q: ListRequest<'a, Row = R>>(request: Q, options: PageOptions) -> Self {
+    pub fn new<Q: ListRequest<Row = R> + 'a>(request: Q, options: PageOptions) -> Self {
         Self::with_call(request, options, CallOptions::default())
     }
 
     /// Streams the rows of `request`'s operation, each page sent with `call`'s settings.
-    pub fn with_call<Q: ListRequest<'a, Row = R>>(
+    pub fn with_call<Q: ListRequest<Row = R> + 'a>(
         request: Q,
         options: PageOptions,
         call: CallOptions,
     ) -> Self {
-        let paging = spec::operation(Q::OPERATION_ID).and_then(|op| op.paging());
-        let (first_row, max, limit) = match paging {
+        let op = &spec::operations()[Q::OPERATION];
+        let (first_row, max, limit) = match op.paging() {
             Some(p) => (p.first_row, p.max_page_size, p.limit),
             None => {
                 return Self::failed(Error::invalid(
                     None,
-                    format!("{} is not a list operation in the spec", Q::OPERATION_ID),
+                    format!("{} is not a list operation in the spec", op.id),
                 ));
             }
         };
@@ -127,12 +129,14 @@ impl<'a, R: Send + 'a> RowStream<'a, R> {
                 Some(limit),
                 format!(
                     "expected a page size from 1 to {max} for {}, got {page_size}",
-                    Q::OPERATION_ID
+                    op.id
                 ),
             ));
         }
         let make_page: MakePage<'a, R> = Box::new(move |start, limit| {
-            request.clone().with_page(start, limit).fetch(call.clone())
+            let page = request.clone().with_page(start, limit);
+            let call = call.clone();
+            Box::pin(async move { crate::call::execute(page, call).await.map(Q::page) })
         });
         let mut stream = Self::empty(Some(make_page), page_size, options.prefetch, first_row);
         stream.start_next();

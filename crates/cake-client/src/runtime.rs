@@ -1,30 +1,33 @@
-//! Building a client, and the hooks the generated client runs around every request.
+//! The client: how it is built ([`ClientBuilder`]), what every call reaches through it (the
+//! api_key, the retry policy, the timeout, each operation's parsed URL), and how one request is
+//! exchanged with CAKE (`exchange`).
 //!
-//! - `pre`: adds the per-attempt timeout, and on a `reqwest::Client` the caller gave, the headers
-//!   every request carries (`Accept`, `api-version`, the user agent), which a client built here
-//!   sends as its default headers. (The query was held against the spec, and the URL written
-//!   with the api_key, in `send()`: `crate::sending`.)
-//! - `exec`: sends, with retries (exponential backoff with full jitter, `Retry-After` honoured,
-//!   bounded by attempts and total time) and a tracing span per call. An operation the spec marks
-//!   `x-cake-creates-data` (Record Conversion) is retried only when its idempotency key
-//!   (`unique_id`) is present. Every response leaves with its URL redacted, and an error status
-//!   without a `Failure` envelope gets one made up (marked by a header) so that its status
-//!   survives decoding.
+//! - Every request carries `Accept: application/json`, the `api-version` header (the spec's
+//!   `info.version`) and the user agent: a client built here sends them as its default headers;
+//!   on a `reqwest::Client` the caller gave, they are added to each request.
+//! - `exchange` sends, with retries (exponential backoff with full jitter, `Retry-After`
+//!   honoured, bounded by attempts and total time) and a tracing span per call. A request that
+//!   is not repeatable (an operation the spec marks `x-cake-creates-data`, sent without its
+//!   idempotency key: Record Conversion without `unique_id`) is sent once.
 //!
 //! Nothing here may log, print or keep the api_key: URLs are shown through
-//! [`crate::secret::redact_url`] only.
+//! [`crate::secret::redact_url`] only, and a transport error loses its URL.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, RETRY_AFTER, USER_AGENT};
 use tracing::Instrument;
 
 use crate::{
-    call,
-    error::{is_retryable_status, SYNTHESIZED_HEADER},
+    call::{self, CallOptions},
+    error::is_retryable_status,
     secret::{redact_url, ApiKey},
-    spec, Client, Error,
+    sending::Prepared,
+    spec::{self, OperationSpec},
+    Error,
 };
 
 /// The user agent sent unless you choose another.
@@ -91,9 +94,39 @@ impl RetryPolicy {
     }
 }
 
-/// The configuration every generated call reaches through `Client::inner()`.
-#[derive(Debug, Clone)]
-pub struct ClientState {
+/// A client of one CAKE instance: make one with [`Client::builder`], then call an operation's
+/// method (`client.get_offer_report()`) for its request builder. Cloning it is cheap (the
+/// connection pool and settings are shared).
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    state: Arc<ClientState>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.state.endpoints.base)
+            .field("retry", &self.state.retry)
+            .field("timeout", &self.state.timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// The base URL requests go to (scheme and host, e.g. `https://yourdomain.cakemarketing.com`).
+    pub fn base_url(&self) -> &str {
+        &self.state.endpoints.base
+    }
+
+    pub(crate) fn state(&self) -> &ClientState {
+        &self.state
+    }
+}
+
+/// The configuration every call reaches through its client.
+#[derive(Debug)]
+pub(crate) struct ClientState {
     pub(crate) api_key: ApiKey,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
@@ -105,18 +138,24 @@ pub struct ClientState {
 
 /// Each operation's URL (the base and its path), parsed once when the client is built: a call
 /// clones its own and writes its query into it (`crate::sending`), instead of parsing a URL
-/// string every time.
-#[derive(Debug, Clone)]
+/// string every time. An operation with path parameters has none: its path is filled per call.
+#[derive(Debug)]
 pub(crate) struct Endpoints {
-    base: std::sync::Arc<str>,
-    urls: std::sync::Arc<[url::Url]>,
+    base: String,
+    urls: Vec<Option<url::Url>>,
 }
 
 impl Endpoints {
     fn new(base: &str) -> Result<Self, url::ParseError> {
         let urls = spec::operations()
             .iter()
-            .map(|op| url::Url::parse(&format!("{base}{}", op.path)))
+            .map(|op| {
+                if op.path.contains('{') {
+                    Ok(None)
+                } else {
+                    url::Url::parse(&format!("{base}{}", op.path)).map(Some)
+                }
+            })
             .collect::<Result<_, _>>()?;
         Ok(Self {
             base: base.into(),
@@ -124,14 +163,9 @@ impl Endpoints {
         })
     }
 
-    /// Operation `index`'s URL, when the client's base is the one these were parsed from (a
-    /// `Client::new` may pair this state with another base).
-    pub(crate) fn url(&self, base: &str, index: usize) -> Option<&url::Url> {
-        if *self.base == *base {
-            self.urls.get(index)
-        } else {
-            None
-        }
+    /// Operation `index`'s URL, when it has no path parameters.
+    pub(crate) fn url(&self, index: usize) -> Option<&url::Url> {
+        self.urls.get(index)?.as_ref()
     }
 }
 
@@ -235,7 +269,7 @@ impl ClientBuilder {
         // headers; a client given is left as it is, and they are added to each request instead.
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let api_version = <Client as ClientInfo<ClientState>>::api_version();
+        let api_version = spec::API_VERSION;
         headers.insert(
             HeaderName::from_static("api-version"),
             HeaderValue::from_str(api_version).map_err(|_| {
@@ -278,7 +312,10 @@ impl ClientBuilder {
             request_headers,
             endpoints,
         };
-        Ok(Client::new_with_client(base, http, state))
+        Ok(Client {
+            http,
+            state: Arc::new(state),
+        })
     }
 }
 
@@ -296,62 +333,42 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
-impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        // The query was held against the spec in `send()`, on its typed values, and written
-        // with the api_key into the URL (`crate::sending`).
-        let state = self.inner();
-        if request.timeout().is_none() {
-            *request.timeout_mut() = Some(call::timeout(self));
-        }
-        if let Some(headers) = &state.request_headers {
-            for (name, value) in headers {
-                request.headers_mut().insert(name, value.clone());
-            }
-        }
-        Ok(())
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::info_span!(
-            "cake.request",
-            operation_id = info.operation_id,
-            url = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        // No one listening: the span is not entered on every poll (nor the URL redacted for
-        // it, which costs a parse and a copy).
-        if span.is_disabled() {
-            return self.send_with_retries(request, info, &span).await;
-        }
-        span.record("url", tracing::field::display(redact_url(request.url())));
-        self.send_with_retries(request, info, &span)
-            .instrument(span.clone())
-            .await
-    }
+/// An answer from CAKE: its status, headers and body, and how many attempts it took.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: reqwest::StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: bytes::Bytes,
+    pub(crate) attempts: u32,
 }
 
-/// Whether this request may be sent more than once.
-fn may_repeat(request: &reqwest::Request, operation_id: &str) -> bool {
-    match spec::operation(operation_id) {
-        Some(op) if op.creates_data => op.idempotency_key.is_some_and(|key| {
-            request
-                .url()
-                .query_pairs()
-                .any(|(k, v)| k == key && !v.is_empty())
-        }),
-        _ => true,
+/// Sends the request `prepared` for operation `op` and reads its answer, attempting again
+/// (after a backoff) on a transport failure, a 429 or a 5xx while the retry policy allows and
+/// the request is repeatable. Any status ends in an [`Answer`]; a transport failure of the last
+/// attempt is [`Error::Transport`], without its URL.
+pub(crate) async fn exchange(
+    client: &crate::Client,
+    op: &'static OperationSpec,
+    prepared: Prepared,
+    options: &CallOptions,
+) -> Result<Answer, Error> {
+    let span = tracing::info_span!(
+        "cake.request",
+        operation_id = op.id,
+        url = tracing::field::Empty,
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    // No one listening: the span is not entered on every poll (nor the URL redacted for it,
+    // which costs a parse and a copy).
+    if span.is_disabled() {
+        return attempts(client, op, prepared, options, &span).await;
     }
+    span.record("url", tracing::field::display(redact_url(&prepared.url)));
+    attempts(client, op, prepared, options, &span)
+        .instrument(span.clone())
+        .await
 }
 
 /// The wait a `Retry-After` header asks for (delay-seconds or an HTTP date).
@@ -365,135 +382,127 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
-impl Client {
-    async fn send_with_retries(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-        span: &tracing::Span,
-    ) -> reqwest::Result<reqwest::Response> {
-        let policy = &call::retry_policy(self);
-        let repeatable = may_repeat(&request, info.operation_id);
-        if !repeatable {
-            call::with_current(|c| c.mark_unrepeatable());
+/// One attempt's request.
+fn request(
+    client: &crate::Client,
+    op: &OperationSpec,
+    url: url::Url,
+    headers_given: &[(HeaderName, HeaderValue)],
+    timeout: Duration,
+) -> Result<reqwest::Request, Error> {
+    let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|_| {
+        Error::invalid(
+            None,
+            format!(
+                "{}: the spec's method {} is not an HTTP method",
+                op.id, op.method
+            ),
+        )
+    })?;
+    let mut request = reqwest::Request::new(method, url);
+    *request.timeout_mut() = Some(timeout);
+    let headers = request.headers_mut();
+    if let Some(defaults) = &client.state().request_headers {
+        for (name, value) in defaults {
+            headers.insert(name, value.clone());
         }
-        let max_attempts = if repeatable {
-            policy.max_attempts.max(1)
-        } else {
-            1
+    }
+    for (name, value) in headers_given {
+        headers.insert(name.clone(), value.clone());
+    }
+    Ok(request)
+}
+
+async fn attempts(
+    client: &crate::Client,
+    op: &'static OperationSpec,
+    prepared: Prepared,
+    options: &CallOptions,
+    span: &tracing::Span,
+) -> Result<Answer, Error> {
+    let policy = &call::retry_policy(client, options);
+    let timeout = call::timeout(client, options);
+    let max_attempts = if prepared.repeatable {
+        policy.max_attempts.max(1)
+    } else {
+        1
+    };
+    let started = Instant::now();
+    let Prepared {
+        url,
+        headers,
+        repeatable,
+    } = prepared;
+    // The last attempt takes the URL itself; the others a copy.
+    let mut url = Some(url);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        span.record("attempt", attempt);
+        let last = attempt >= max_attempts;
+        let this_url = match (last, &url) {
+            (false, Some(u)) => u.clone(),
+            _ => url
+                .take()
+                .ok_or_else(|| Error::invalid(None, "no attempt is left to send"))?,
         };
-        let started = Instant::now();
-        let mut pending = Some(request);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            call::with_current(|c| c.record_attempt(attempt));
-            // A GET has no body, so a copy can always be made; the last attempt sends the
-            // original, and copying is skipped when there is no attempt after this one.
-            let copy = if attempt >= max_attempts {
-                None
-            } else {
-                pending.as_ref().and_then(|r| r.try_clone())
-            };
-            let last = copy.is_none();
-            let this_try = match copy {
-                Some(copy) => copy,
-                None => pending
-                    .take()
-                    .expect("the request is kept until the last attempt, which returns"),
-            };
-            let try_started = Instant::now();
-            let outcome = self.client().execute(this_try).await;
-            let duration_ms = started.elapsed().as_millis() as u64;
-            span.record("duration_ms", duration_ms);
-            let wait = match &outcome {
-                Err(e) => {
-                    tracing::warn!(attempt, error = %DisplayWithoutUrl(e), "CAKE request failed in transport");
-                    policy.backoff(attempt)
-                }
-                Ok(response) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    tracing::debug!(
-                        attempt,
-                        status = status.as_u16(),
-                        attempt_ms = try_started.elapsed().as_millis() as u64,
-                        "CAKE answered"
-                    );
-                    if !is_retryable_status(status) {
-                        let response = outcome.expect("matched Ok");
-                        return Ok(self.finish_response(response).await);
-                    }
-                    retry_after(response).unwrap_or_else(|| policy.backoff(attempt))
-                }
-            };
-            let out_of_time = started.elapsed() + wait > policy.max_elapsed;
-            if last || pending.is_none() || out_of_time {
-                if !repeatable && outcome.is_err() {
-                    tracing::warn!("not retried: this operation creates data and the call has no idempotency key");
-                }
-                return match outcome {
-                    Ok(response) => Ok(self.finish_response(response).await),
-                    Err(e) => Err(e.without_url()),
-                };
+        let try_started = Instant::now();
+        let outcome = client
+            .http
+            .execute(request(client, op, this_url, &headers, timeout)?)
+            .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let wait = match &outcome {
+            Err(e) => {
+                tracing::warn!(attempt, error = %DisplayWithoutUrl(e), "CAKE request failed in transport");
+                policy.backoff(attempt)
             }
-            tracing::warn!(
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                "retrying CAKE request"
-            );
-            drop(outcome);
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    /// The response as the generated code will see it: URL redacted (but on a 200) and, for an
-    /// error status without a `Failure` envelope, one made up from the body's first KiB (marked
-    /// by [`SYNTHESIZED_HEADER`]).
-    async fn finish_response(&self, response: reqwest::Response) -> reqwest::Response {
-        // A 200 is decoded by the generated code and never kept whole (no error holds it), so
-        // its URL needs no redacting: the common case pays nothing. The rest is on the heap:
-        // reading a body makes a large future, which every call's future would carry.
-        if response.status() == reqwest::StatusCode::OK {
-            return response;
-        }
-        Box::pin(self.rebuild_response(response)).await
-    }
-
-    /// A response other than a 200 with its URL redacted and, for an error status without a
-    /// `Failure` envelope, one made up from the body's first KiB.
-    async fn rebuild_response(&self, response: reqwest::Response) -> reqwest::Response {
-        use reqwest::ResponseBuilderExt;
-        let status = response.status();
-        let url = redact_url(response.url());
-        let version = response.version();
-        let mut headers = response.headers().clone();
-        let body = if status.is_success() {
-            let http: http::Response<reqwest::Body> = response.into();
-            http.into_body()
-        } else {
-            let bytes = response.bytes().await.unwrap_or_default();
-            if serde_json::from_slice::<crate::types::Failure>(&bytes).is_ok() {
-                reqwest::Body::from(bytes)
-            } else {
-                let excerpt = crate::error::excerpt(&bytes, self);
-                headers.insert(SYNTHESIZED_HEADER, HeaderValue::from_static("1"));
-                headers.remove(reqwest::header::CONTENT_LENGTH);
-                let made_up =
-                    serde_json::json!({ "request_status": "Failure", "message": excerpt });
-                reqwest::Body::from(serde_json::to_vec(&made_up).expect("a JSON object serializes"))
+            Ok(response) => {
+                let status = response.status();
+                span.record("status", status.as_u16());
+                tracing::debug!(
+                    attempt,
+                    status = status.as_u16(),
+                    attempt_ms = try_started.elapsed().as_millis() as u64,
+                    "CAKE answered"
+                );
+                if !is_retryable_status(status) {
+                    return read(outcome, attempt).await;
+                }
+                retry_after(response).unwrap_or_else(|| policy.backoff(attempt))
             }
         };
-        let mut builder = http::Response::builder()
-            .status(status)
-            .version(version)
-            .url(url);
-        if let Some(h) = builder.headers_mut() {
-            *h = headers;
+        let out_of_time = started.elapsed() + wait > policy.max_elapsed;
+        if last || out_of_time {
+            if !repeatable && outcome.is_err() {
+                tracing::warn!(
+                    "not retried: this operation creates data and the call has no idempotency key"
+                );
+            }
+            return read(outcome, attempt).await;
         }
-        reqwest::Response::from(builder.body(body).expect("parts of a valid response"))
+        tracing::warn!(
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "retrying CAKE request"
+        );
+        drop(outcome);
+        tokio::time::sleep(wait).await;
     }
+}
+
+/// The answer of the last attempt, its body read whole (within the attempt's timeout).
+async fn read(outcome: reqwest::Result<reqwest::Response>, attempts: u32) -> Result<Answer, Error> {
+    let mut response = outcome.map_err(Error::transport)?;
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(Error::transport)?;
+    Ok(Answer {
+        status,
+        headers,
+        body,
+        attempts,
+    })
 }
 
 /// A reqwest error shown without its URL (which would carry the api_key).

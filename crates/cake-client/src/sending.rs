@@ -1,22 +1,23 @@
-//! Holds a call's typed parameter values against the spec, and writes its query.
+//! Holds a request's typed values against the spec, and writes the request: its URL (query and
+//! api_key, and any path parameter), its headers, and whether it may be sent more than once.
 //!
-//! `build.rs` puts one [`Sending`] pass into every generated builder's `send()`, after progenitor
-//! has unwrapped the builder's values and in place of progenitor's own query writing (one
-//! `RequestBuilder::query` per parameter, absent ones included):
+//! Every generated builder writes its values here (`Request::write`: one [`Sending::param`] per
+//! parameter, by its place in the spec's table), and the call (`crate::call`) sends what
+//! [`Sending::finish`] returns:
 //!
 //! - each value is checked in the form it goes on the wire (through `serde`, as a query writer
-//!   sees it) with [`ParamSpec::check`]'s rules, and the operation's date range is checked on the
-//!   typed dates. Nothing is read back out of a URL;
-//! - each present value is appended to the query, form-urlencoded as `serde_urlencoded`
-//!   (progenitor's writer) would, and the api_key last; the query is set on a copy of the
-//!   operation's URL, which the client parsed once when it was built (`runtime::Endpoints`), so
-//!   no URL text is parsed per call. The key is only ever written into the URL here, and the URL
-//!   is only ever shown redacted (`crate::secret`).
+//!   sees it) with [`ParamSpec::check`]'s rules, a required one must be there, and the
+//!   operation's date range is checked on the typed dates. Nothing is read back out of a URL;
+//! - each present query value is appended to the query, form-urlencoded as `serde_urlencoded`
+//!   would, and the api_key last; the query is set on a copy of the operation's URL, which the
+//!   client parsed once when it was built (`runtime::Endpoints`), so no URL text is parsed per
+//!   call (an operation with path parameters has its path filled and parsed per call). The key is
+//!   only ever written into the URL here, and the URL is only ever shown redacted
+//!   (`crate::secret`).
 //!
-//! A refusal reaches the caller as a [`ParamError`] through the call's state, and as progenitor's
-//! `InvalidRequest` text to code outside a call. The common values cost no formatting machinery:
-//! integers are compared with their bounds as numbers and written with `itoa`, dates are written
-//! from their digits.
+//! A refusal is a [`ParamError`] naming the parameter. The common values cost no formatting
+//! machinery: integers are compared with their bounds as numbers and written with `itoa`, dates
+//! are written from their digits.
 
 use std::{
     any::Any,
@@ -24,19 +25,52 @@ use std::{
 };
 
 use chrono::{Datelike, NaiveDate};
+use reqwest::header::{HeaderName, HeaderValue};
 use serde::{ser, Serialize};
 use url::Url;
 
-use progenitor_client::ClientInfo as _;
-
 use crate::{
-    spec::{
-        parse_date, OperationSpec, ParamError, ParamKind, ParamSpec, API_KEY_PARAM, OPERATIONS,
-    },
-    Client,
+    spec::{operations, parse_date, Location, OperationSpec, ParamError, ParamKind, ParamSpec},
+    Client, Money,
 };
 
-/// One generated `send()`'s check of its values and its URL (see the module's header).
+/// A builder's value of one parameter: not set, set, or given as something that does not
+/// convert into the parameter's type (refused when the request is sent, naming the parameter).
+#[derive(Debug, Clone, Default)]
+pub enum Slot<T> {
+    /// Not set.
+    #[default]
+    Unset,
+    /// Set.
+    Set(T),
+    /// Given, but it did not convert (a `u64` too large for a `u32` parameter, say).
+    Unconvertible,
+}
+
+impl<T> Slot<T> {
+    /// The slot of a value given to a setter.
+    pub fn from_try<V: TryInto<T>>(value: V) -> Self {
+        match value.try_into() {
+            Ok(value) => Slot::Set(value),
+            Err(_) => Slot::Unconvertible,
+        }
+    }
+}
+
+/// A request ready to send: its URL (with the api_key), its headers, and whether it may be sent
+/// more than once.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The URL, query and api_key included: show it only through `crate::secret::redact_url`.
+    pub url: Url,
+    /// The header parameters.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Whether the request may be repeated: always, unless the operation creates data and its
+    /// idempotency key is not given.
+    pub repeatable: bool,
+}
+
+/// One request's values and its URL (see the module's header).
 pub struct Sending<'c> {
     client: &'c Client,
     /// The operation's place in the spec's table (and the client's URLs).
@@ -44,54 +78,94 @@ pub struct Sending<'c> {
     op: &'static OperationSpec,
     /// The query, form-urlencoded, without its `?`.
     query: String,
+    /// Header and path parameters: the parameter and its text.
+    others: Vec<(&'static ParamSpec, String)>,
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
+    /// The idempotency key was given, not empty.
+    keyed: bool,
     refused: Option<ParamError>,
 }
 
 impl<'c> Sending<'c> {
-    /// The pass for operation `index` of the spec's table; `id` is its operationId, which the
-    /// generated code names so that a table out of step with the builders shows in tests.
-    pub fn new(index: usize, id: &str, client: &'c Client) -> Self {
-        let op = &OPERATIONS[index];
-        debug_assert_eq!(op.id, id, "build.rs numbered the operations wrongly");
+    /// The values of operation `index` of the spec's table, to be sent by `client`.
+    pub fn new(index: usize, client: &'c Client) -> Self {
         Self {
             client,
             index,
-            op,
+            op: &operations()[index],
             query: String::with_capacity(160),
+            others: Vec::new(),
             start: None,
             end: None,
+            keyed: false,
             refused: None,
         }
     }
 
-    /// Checks the value of parameter `index` of the operation and writes it to the query
-    /// (`None` is an absent parameter, written as nothing).
-    pub fn param<T: Serialize + Any>(&mut self, index: usize, value: &T) {
+    /// Checks the value of parameter `index` of the operation and writes it.
+    pub fn param<T: Serialize + Any>(&mut self, index: usize, slot: &Slot<T>) {
         if self.refused.is_some() {
             return;
         }
         let param = &self.op.params[index];
-        let outcome = match as_date(value) {
+        let value = match slot {
+            Slot::Set(value) => value,
+            Slot::Unset if param.required => {
+                self.refused = Some(ParamError {
+                    parameter: param.name.to_string(),
+                    message: format!("is required: expected {}", param.expected()),
+                });
+                return;
+            }
+            Slot::Unset => return,
+            Slot::Unconvertible => {
+                self.refused = Some(ParamError {
+                    parameter: param.name.to_string(),
+                    message: format!(
+                        "expected {}; the value given does not fit",
+                        param.expected()
+                    ),
+                });
+                return;
+            }
+        };
+        let before = self.query.len();
+        let mut written = Written::default();
+        let outcome = match (param.location, as_fast(value)) {
             // A date is the one common value whose `Display` (chrono's) is slow: written from
             // its digits, for the years `YYYY` can show; any other goes through serde.
-            Some(Some(date))
+            (Location::Query, Some(Fast::Date(date)))
                 if (0..=9999).contains(&date.year()) && matches!(param.kind, ParamKind::Date) =>
             {
                 pair(&mut self.query, param.name, "");
                 push_date(&mut self.query, date);
                 Ok(Some(date))
             }
-            Some(None) => Ok(None),
+            (_, Some(Fast::Money(money))) => {
+                let mut buffer = [0u8; crate::money::json::DIGITS_MAX];
+                let digits = crate::money::json::write_digits(&money.amount(), &mut buffer);
+                Check {
+                    param,
+                    target: Target::new(&mut self.query, &mut self.others, &mut written),
+                }
+                .text(digits)
+            }
             _ => value.serialize(Check {
                 param,
-                query: &mut self.query,
+                target: Target::new(&mut self.query, &mut self.others, &mut written),
             }),
         };
         match outcome {
-            Ok(Some(date)) => {
-                if let Some(range) = &self.op.date_range {
+            Ok(date) => {
+                if self.op.idempotency_key == Some(param.name) {
+                    let wrote = match param.location {
+                        Location::Query => self.query.len() - before > param.name.len() + 2,
+                        _ => !written.empty,
+                    };
+                    self.keyed = wrote;
+                }
+                if let (Some(date), Some(range)) = (date, &self.op.date_range) {
                     if param.name == range.start {
                         self.start = Some(date);
                     } else if param.name == range.end {
@@ -99,63 +173,140 @@ impl<'c> Sending<'c> {
                     }
                 }
             }
-            Ok(None) => {}
             Err(Refused(e)) => self.refused = Some(e),
         }
     }
 
-    /// The outcome: the operation's URL with the query and, last, the api_key (the spec's
-    /// security scheme); or the first refusal as progenitor's `InvalidRequest` text, the
-    /// [`ParamError`] itself going to the call's state.
-    pub fn finish(mut self) -> Result<Url, String> {
-        let refused = self.refused.take().or_else(|| {
-            let (range, start, end) = (self.op.date_range?, self.start?, self.end?);
-            (start > end).then(|| crate::spec::date_order_error(&range, start, end))
-        });
-        let url = match refused {
-            None => self.url(),
-            Some(e) => Err(e),
-        };
-        url.map_err(|e| {
-            let text = e.to_string();
-            crate::call::with_current(|call| call.refuse(e));
-            text
+    /// The request to send (the URL with the query and, last, the api_key: the spec's security
+    /// scheme), or the first refusal.
+    pub fn finish(mut self) -> Result<Prepared, ParamError> {
+        if let Some(refused) = self.refused.take() {
+            return Err(refused);
+        }
+        if let (Some(range), Some(start), Some(end)) = (self.op.date_range, self.start, self.end) {
+            if start > end {
+                return Err(crate::spec::date_order_error(&range, start, end));
+            }
+        }
+        let repeatable = !self.op.creates_data || (self.op.idempotency_key.is_some() && self.keyed);
+        let mut headers = Vec::new();
+        let mut path_values = Vec::new();
+        for (param, text) in std::mem::take(&mut self.others) {
+            match param.location {
+                Location::Header => {
+                    let value = HeaderValue::from_str(&text).map_err(|_| ParamError {
+                        parameter: param.name.to_string(),
+                        message: "is not a valid header value (visible ASCII only)".into(),
+                    })?;
+                    // The generator holds header names to HTTP tokens.
+                    let name =
+                        HeaderName::from_bytes(param.name.as_bytes()).map_err(|_| ParamError {
+                            parameter: param.name.to_string(),
+                            message: "is not a valid header name".into(),
+                        })?;
+                    headers.push((name, value));
+                }
+                _ => path_values.push((param.name, text)),
+            }
+        }
+        let url = self.url(&path_values)?;
+        Ok(Prepared {
+            url,
+            headers,
+            repeatable,
         })
     }
 
-    fn url(mut self) -> Result<Url, ParamError> {
-        let base = self.client.baseurl();
-        let mut url = match self.client.inner().endpoints.url(base, self.index) {
+    fn url(mut self, path_values: &[(&str, String)]) -> Result<Url, ParamError> {
+        let base = self.client.base_url();
+        let mut url = match self.client.state().endpoints.url(self.index) {
             Some(url) => url.clone(),
-            None => Url::parse(&format!("{base}{}", self.op.path)).map_err(|e| ParamError {
-                parameter: "base_url".into(),
-                message: format!("{base:?} does not make a URL with {} ({e})", self.op.path),
-            })?,
+            None => {
+                let mut path = self.op.path.to_string();
+                for (name, value) in path_values {
+                    path = path.replace(&format!("{{{name}}}"), &encode_path_segment(value));
+                }
+                Url::parse(&format!("{base}{path}")).map_err(|e| ParamError {
+                    parameter: "base_url".into(),
+                    message: format!("{base:?} does not make a URL with {path} ({e})"),
+                })?
+            }
         };
-        let key = self.client.inner().api_key.expose();
-        pair(&mut self.query, API_KEY_PARAM, key);
+        let key = self.client.state().api_key.expose();
+        pair(&mut self.query, crate::spec::API_KEY_PARAM, key);
         url.set_query(Some(&self.query));
         Ok(url)
     }
 }
 
-/// A date value (`Some(None)`: an absent optional date), or `None` for a value of another type.
-fn as_date<T: Any>(value: &T) -> Option<Option<NaiveDate>> {
-    let value: &dyn Any = value;
-    if let Some(date) = value.downcast_ref::<NaiveDate>() {
-        return Some(Some(*date));
-    }
-    value.downcast_ref::<Option<NaiveDate>>().copied()
+/// The values written from their own digits rather than through serde.
+enum Fast {
+    Date(NaiveDate),
+    Money(Money),
 }
 
-/// Appends `name=value` to a query, the value form-urlencoded as `serde_urlencoded` would. The
-/// name is the spec's, which `build.rs` holds to characters that need no encoding.
+fn as_fast<T: Any>(value: &T) -> Option<Fast> {
+    let value: &dyn Any = value;
+    if let Some(date) = value.downcast_ref::<NaiveDate>() {
+        return Some(Fast::Date(*date));
+    }
+    value.downcast_ref::<Money>().map(|m| Fast::Money(*m))
+}
+
+/// `text` as one path segment: every byte but the unreserved ones percent-encoded.
+fn encode_path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// Where a checked value's text goes.
+struct Target<'t> {
+    query: &'t mut String,
+    others: &'t mut Vec<(&'static ParamSpec, String)>,
+    written: &'t mut Written,
+}
+
+impl<'t> Target<'t> {
+    fn new(
+        query: &'t mut String,
+        others: &'t mut Vec<(&'static ParamSpec, String)>,
+        written: &'t mut Written,
+    ) -> Self {
+        Self {
+            query,
+            others,
+            written,
+        }
+    }
+
+    fn put(&mut self, param: &'static ParamSpec, value: &str) {
+        self.written.empty = value.is_empty();
+        match param.location {
+            Location::Query => pair(self.query, param.name, value),
+            Location::Header | Location::Path => self.others.push((param, value.to_string())),
+        }
+    }
+}
+
+/// What was written of a value.
+#[derive(Default)]
+struct Written {
+    empty: bool,
+}
+
+/// Appends `name=value` to a query, both form-urlencoded as `serde_urlencoded` would.
 fn pair(query: &mut String, name: &str, value: &str) {
-    debug_assert!(name.bytes().all(|b| UNCHANGED[usize::from(b)]), "{name}");
     if !query.is_empty() {
         query.push('&');
     }
-    query.push_str(name);
+    encode_into(query, name);
     query.push('=');
     encode_into(query, value);
 }
@@ -226,29 +377,26 @@ impl ser::Error for Refused {
 /// `Ok(Some)` carries the value of a date parameter, for the date range.
 struct Check<'q> {
     param: &'static ParamSpec,
-    query: &'q mut String,
+    target: Target<'q>,
 }
 
 impl Check<'_> {
-    fn text(self, value: &str) -> Checked {
+    fn text(mut self, value: &str) -> Checked {
         self.param.check(value).map_err(Refused)?;
-        pair(self.query, self.param.name, value);
+        self.target.put(self.param, value);
         Ok(match self.param.kind {
             ParamKind::Date => parse_date(value),
             _ => None,
         })
     }
 
-    fn integer(self, value: i128) -> Checked {
+    fn integer(mut self, value: i128) -> Checked {
         if let ParamKind::Integer { min, max } = self.param.kind {
             let in_range = min.is_none_or(|lo| value >= i128::from(lo))
                 && max.is_none_or(|hi| value <= i128::from(hi));
             if in_range {
-                pair(
-                    self.query,
-                    self.param.name,
-                    itoa::Buffer::new().format(value),
-                );
+                self.target
+                    .put(self.param, itoa::Buffer::new().format(value));
                 return Ok(None);
             }
         }

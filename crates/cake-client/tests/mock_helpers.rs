@@ -21,7 +21,7 @@ async fn a_typed_mock_answers_a_typed_call() {
                     advertiser_name: "Acme Financial Services".into(),
                     clicks: 12500,
                     conversions: 487,
-                    revenue: dec!(10714.00),
+                    revenue: dec!(10714.00).into(),
                 }],
             },
         },

@@ -265,12 +265,11 @@ async fn get_conversions_sends_every_parameter() {
 }
 
 /// The headers every request carries reach CAKE once each: the user agent (the default, or a
-/// chosen one), `Accept: application/json` and progenitor's `api-version` (the spec's
-/// `info.version`), also on a `reqwest::Client` the caller built (which the SDK leaves as it is).
+/// chosen one), `Accept: application/json` and `api-version` (the spec's `info.version`), also
+/// on a `reqwest::Client` the caller built (which the SDK leaves as it is).
 #[tokio::test]
 async fn every_request_carries_its_headers_once() {
-    use progenitor_client::ClientInfo as _;
-    let api_version = cake_client::Client::api_version();
+    let api_version = cake_client::spec::API_VERSION;
     let server = MockServer::start_async().await;
     let report = r#"{"request_status":"Success","response":{"data":{"offers":[],"totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}}"#;
     let cases = [
@@ -335,11 +334,10 @@ async fn every_request_carries_its_headers_once() {
     }
 }
 
-/// A client's URLs are parsed once, for its base: a `Client::new` that pairs a client's state with
-/// another base (and a base with a path) still sends each call to its own base.
+/// A client's URLs are parsed once, for its base: two clients of two bases (one with a path)
+/// each send every call to their own base.
 #[tokio::test]
-async fn each_call_goes_to_its_clients_base_even_with_a_borrowed_state() {
-    use progenitor_client::ClientInfo as _;
+async fn each_call_goes_to_its_clients_base() {
     let (first, second) = (
         MockServer::start_async().await,
         MockServer::start_async().await,
@@ -355,12 +353,12 @@ async fn each_call_goes_to_its_clients_base_even_with_a_borrowed_state() {
     }
     let on_first = mock(&first, "/api/2/report/offer.json", report);
     let on_second = mock(&second, "/cake/api/2/report/offer.json", report);
-    let built = client(&first);
-    let borrowed = cake_client::Client::new(
-        &format!("{}/cake", second.base_url()),
-        built.inner().clone(),
-    );
-    for c in [&built, &borrowed] {
+    let with_path = cake_client::Client::builder(format!("{}/cake/", second.base_url()), KEY)
+        .retry(cake_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    assert_eq!(with_path.base_url(), format!("{}/cake", second.base_url()));
+    for c in [&client(&first), &with_path] {
         c.get_offer_report()
             .start_date(date("2026-01-01"))
             .end_date(date("2026-01-31"))

@@ -63,7 +63,7 @@ fn offer_report_sample_money_is_exact() {
     let r = round_trip::<types::OfferReportResponse>("get_offer_report");
     let o = &r.response.data.offers[0];
     assert_eq!(
-        (o.payout, o.revenue, o.profit, o.epc),
+        (*o.payout, *o.revenue, *o.profit, *o.epc),
         (dec!(5616), dec!(6864), dec!(1248), dec!(0.667))
     );
     assert_eq!(o.revenue - o.payout, o.profit);
@@ -104,7 +104,7 @@ fn other_samples_decode_to_the_documented_values() {
     );
     let rec = round_trip::<types::RecordConversionResponse>("record_conversion");
     assert_eq!(
-        (rec.conversion.payout, rec.conversion.revenue),
+        (*rec.conversion.payout, *rec.conversion.revenue),
         (dec!(18), dec!(22))
     );
     let list = round_trip::<types::GetConversionsResponse>("get_conversions");

@@ -33,17 +33,17 @@ pub(crate) fn offer_report(
                 unique_clicks: f.unique_clicks,
                 conversions: f.conversions,
                 conversion_rate: f.conversion_rate,
-                payout: f.payout,
-                revenue: f.revenue,
-                profit: f.profit,
-                epc: f.epc,
+                payout: f.payout.into(),
+                revenue: f.revenue.into(),
+                profit: f.profit.into(),
+                epc: f.epc.into(),
             })
             .collect(),
         totals: types::OfferReportTotals {
             clicks: totals.clicks,
             conversions: totals.conversions,
-            payout: at_least_cents(totals.payout),
-            revenue: at_least_cents(totals.revenue),
+            payout: at_least_cents(totals.payout).into(),
+            revenue: at_least_cents(totals.revenue).into(),
         },
     }
 }
@@ -62,8 +62,8 @@ pub(crate) fn affiliate_report(store: &Store, rows: Vec<ReportRow>) -> types::Af
                 clicks: f.clicks,
                 conversions: f.conversions,
                 conversion_rate: f.conversion_rate,
-                payout: f.payout,
-                epc: f.epc,
+                payout: f.payout.into(),
+                epc: f.epc.into(),
             })
             .collect(),
     }
@@ -85,7 +85,7 @@ pub(crate) fn advertiser_report(
                     .unwrap_or_default(),
                 clicks: f.clicks,
                 conversions: f.conversions,
-                revenue: f.revenue,
+                revenue: f.revenue.into(),
             })
             .collect(),
     }
@@ -113,8 +113,8 @@ pub(crate) fn recorded(c: &ConversionRecord) -> types::RecordedConversion {
         offer_id: c.offer_id,
         affiliate_id: c.affiliate_id,
         click_id: c.click_id.clone(),
-        payout: c.payout,
-        revenue: c.revenue,
+        payout: c.payout.into(),
+        revenue: c.revenue.into(),
         unique_id: c.unique_id.clone(),
         conversion_date: c.conversion_date,
         conversion_status: c.conversion_status.clone(),
@@ -139,8 +139,8 @@ pub(crate) fn conversion(store: &Store, c: &ConversionRecord) -> types::Conversi
                 .map(|a| a.affiliate_name.clone())
                 .unwrap_or_default(),
         },
-        payout: c.payout,
-        revenue: c.revenue,
+        payout: c.payout.into(),
+        revenue: c.revenue.into(),
         conversion_status: c.conversion_status.clone(),
         conversion_date: c.conversion_date,
     }

@@ -46,10 +46,10 @@ async fn offer_report_sample_has_offer_12345_first_with_the_documented_figures()
             unique_clicks: 7930,
             conversions: 312,
             conversion_rate: 3.71,
-            payout: dec!(5616.00),
-            revenue: dec!(6864.00),
-            profit: dec!(1248.00),
-            epc: dec!(0.667),
+            payout: dec!(5616.00).into(),
+            revenue: dec!(6864.00).into(),
+            profit: dec!(1248.00).into(),
+            epc: dec!(0.667).into(),
         }
     );
     // Sorted by conversions, descending: every later offer has fewer.
@@ -72,8 +72,14 @@ async fn offer_report_sample_has_offer_12345_first_with_the_documented_figures()
         totals.conversions,
         rows.iter().map(|r| r.conversions).sum::<u64>()
     );
-    assert_eq!(totals.payout, rows.iter().map(|r| r.payout).sum());
-    assert_eq!(totals.revenue, rows.iter().map(|r| r.revenue).sum());
+    assert_eq!(
+        totals.payout,
+        rows.iter().map(|r| r.payout).sum::<cake_client::Money>()
+    );
+    assert_eq!(
+        totals.revenue,
+        rows.iter().map(|r| r.revenue).sum::<cake_client::Money>()
+    );
 }
 
 #[tokio::test]
@@ -116,8 +122,8 @@ async fn affiliate_report_sample_has_mediabridge_first_by_payout() {
             clicks: 3210,
             conversions: 142,
             conversion_rate: 4.42,
-            payout: dec!(2556.00),
-            epc: dec!(0.796),
+            payout: dec!(2556.00).into(),
+            epc: dec!(0.796).into(),
         }
     );
 }
@@ -140,7 +146,7 @@ async fn advertiser_report_sample_returns_exactly_acme() {
             advertiser_name: "Acme Financial Services".into(),
             clicks: 12500,
             conversions: 487,
-            revenue: dec!(10714.00),
+            revenue: dec!(10714.00).into(),
         }]
     );
 }
@@ -197,8 +203,8 @@ async fn record_conversion_sample_is_a_deduplicated_hit_on_998877() {
             offer_id: 12345,
             affiliate_id: 67890,
             click_id: demo::SAMPLE_CLICK_ID.into(),
-            payout: dec!(18.00),
-            revenue: dec!(22.00),
+            payout: dec!(18.00).into(),
+            revenue: dec!(22.00).into(),
             unique_id: Some("ORD-98765".into()),
             conversion_date: "2026-06-19 14:30:00".parse().unwrap(),
             conversion_status: types::ConversionStatus::Approved,

@@ -1,10 +1,11 @@
 //! The spec's `x-cake-` extensions on an operation, read in one place: `x-cake-paging` (how a
-//! list operation pages) and `x-cake-date-range` (its start and end parameters). The spec's
-//! `info.description` says what each means.
+//! list operation pages), `x-cake-date-range` (its start and end parameters),
+//! `x-cake-creates-data` (sending it records something) and `x-cake-idempotency-key` (the
+//! parameter that makes a repeat safe). The spec's `info.description` says what each means.
 //!
-//! This file is also compiled into cake-client's build script (as `spec_extensions.rs`, a
-//! link to it), so that the SDK, the simulator, the `cake` command, the contract suite and
-//! `cargo xtask spec` read the extensions by the same rules. It depends on `serde_json` only.
+//! The SDK's generator, the simulator, the `cake` command, the contract suite and `cargo xtask
+//! spec` read the extensions by these rules, through [`crate::document`]. It depends on
+//! `serde_json` only.
 
 use serde_json::Value;
 
@@ -38,6 +39,13 @@ pub struct DateRange {
 pub const PAGING: &str = "x-cake-paging";
 /// The extension's name for the date range.
 pub const DATE_RANGE: &str = "x-cake-date-range";
+/// The extension's name for an operation that creates data.
+pub const CREATES_DATA: &str = "x-cake-creates-data";
+/// The extension's name for the parameter that makes a repeat of such an operation safe.
+pub const IDEMPOTENCY_KEY: &str = "x-cake-idempotency-key";
+
+/// Every `x-cake-` extension an operation may carry.
+pub const OPERATION_EXTENSIONS: &[&str] = &[PAGING, DATE_RANGE, CREATES_DATA, IDEMPOTENCY_KEY];
 
 fn text(object: &Value, key: &str, extension: &str) -> Result<String, String> {
     object
@@ -103,15 +111,30 @@ pub fn date_range(value: Option<&Value>) -> Result<Option<DateRange>, String> {
     }))
 }
 
-/// A JSON pointer's segments (`/response/data/offers` → `response`, `data`, `offers`), with
-/// `~1` and `~0` unescaped.
-pub fn segments(pointer: &str) -> Vec<String> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
+/// Reads `x-cake-creates-data` (absent: `false`).
+pub fn creates_data(value: Option<&Value>) -> Result<bool, String> {
+    match value {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "{CREATES_DATA}: must be true or false, got {other}"
+        )),
+    }
 }
+
+/// Reads `x-cake-idempotency-key`: the name of a parameter (`None` when absent).
+pub fn idempotency_key(value: Option<&Value>) -> Result<Option<String>, String> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(name)) => Ok(Some(name.clone())),
+        Some(other) => Err(format!(
+            "{IDEMPOTENCY_KEY}: must name a parameter, got {other}"
+        )),
+    }
+}
+
+/// A JSON pointer's segments (see [`crate::refs::segments`]).
+pub use crate::refs::segments;
 
 #[cfg(test)]
 mod tests {
@@ -153,5 +176,18 @@ mod tests {
             ["response", "data", "offers"]
         );
         assert_eq!(segments("/a~1b/c~0d"), ["a/b", "c~d"]);
+    }
+
+    #[test]
+    fn creates_data_and_idempotency_key() {
+        assert_eq!(creates_data(None), Ok(false));
+        assert_eq!(creates_data(Some(&json!(true))), Ok(true));
+        assert!(creates_data(Some(&json!("yes"))).is_err());
+        assert_eq!(idempotency_key(None), Ok(None));
+        assert_eq!(
+            idempotency_key(Some(&json!("unique_id"))),
+            Ok(Some("unique_id".into()))
+        );
+        assert!(idempotency_key(Some(&json!(1))).is_err());
     }
 }

@@ -1,16 +1,40 @@
-//! The spec's query parameters and what each admits, read in one place: `$ref`s resolved
-//! (parameters and schemas), the kind of value and its bounds (an integer's `format` bounds it as
-//! much as `minimum`/`maximum` do; a decimal's `multipleOf` is its number of decimals), and the
-//! security scheme's api_key parameter.
+//! The spec's parameters and what each admits, read in one place: `$ref`s resolved (parameters
+//! and schemas, through [`crate::refs`]), path-level parameters merged with the operation's, where
+//! each goes (query, header, path), the kind of value and its bounds (an integer's `format`
+//! bounds it as much as `minimum`/`maximum` do; a decimal's `multipleOf` is its number of
+//! decimals), and the security scheme's api_key parameter.
 //!
-//! This file is also compiled into cake-client's build script (as `spec_params.rs`, a link to
-//! it), so that the SDK's table of constraints (and through it the simulator's validation and the
-//! `cake` command's flags) and the contract suite's strategies read parameters by the same rules.
-//! It depends on `serde_json` only, and reads the spec as JSON.
+//! The SDK's table of constraints (and through it the simulator's validation and the `cake`
+//! command's flags), the SDK's generator and the contract suite's strategies all read parameters
+//! here. It reads the spec as JSON and depends on `serde_json` only.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// What a query parameter admits.
+use crate::refs::{deref, inline_refs};
+
+/// Where a parameter goes in a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Location {
+    /// `in: query`.
+    Query,
+    /// `in: header`.
+    Header,
+    /// `in: path` (always required).
+    Path,
+}
+
+impl Location {
+    /// As the spec writes it (`query`, `header`, `path`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Query => "query",
+            Location::Header => "header",
+            Location::Path => "path",
+        }
+    }
+}
+
+/// What a parameter admits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     /// `type: integer`, inclusive bounds: the spec's, narrowed by its `format` (`int32`).
@@ -29,6 +53,14 @@ pub enum Kind {
         /// At most this many digits after the point (`multipleOf`, a power of ten).
         decimals: Option<u32>,
     },
+    /// `type: number` of any other format: a binary floating-point number (never money, which
+    /// the spec writes `format: decimal`).
+    Number {
+        /// Least value, as the spec writes it.
+        min: Option<String>,
+        /// Greatest value, as the spec writes it.
+        max: Option<String>,
+    },
     /// `type: boolean`.
     Boolean,
     /// `format: date`.
@@ -37,110 +69,129 @@ pub enum Kind {
     DateTime,
     /// A string `enum`.
     Enum(Vec<String>),
-    /// Any other string, `minLength..=maxLength` characters.
+    /// Any other string, `minLength..=maxLength` characters, matching `pattern` when it has one.
     Text {
         /// `minLength`.
         min_length: u64,
         /// `maxLength`, when set.
         max_length: Option<u64>,
+        /// `pattern` (an ECMA-262 regular expression), when set.
+        pattern: Option<String>,
     },
 }
 
-/// One query parameter of an operation.
+/// One parameter of an operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
-    /// The query name.
+    /// The name, as it goes on the wire.
     pub name: String,
+    /// Where it goes.
+    pub location: Location,
     /// The spec's description.
     pub description: String,
-    /// `required: true`.
+    /// `required: true` (always, for a path parameter).
     pub required: bool,
+    /// `deprecated: true`.
+    pub deprecated: bool,
     /// The schema's `default`.
     pub default: Option<Value>,
     /// The schema with every `$ref` inlined.
     pub schema: Value,
+    /// The schema as the spec writes it (a `$ref` kept as one), for code generators that name
+    /// the types of referenced schemas.
+    pub written_schema: Value,
     /// What it admits.
     pub kind: Kind,
 }
 
-/// What `reference` (`#/components/...`) points to in `spec`.
-pub fn resolve<'a>(spec: &'a Value, reference: &str) -> Option<&'a Value> {
-    spec.pointer(reference.strip_prefix('#')?)
-}
+/// What `reference` (`#/components/...`) points to in `spec` (see [`crate::refs`]).
+pub use crate::refs::resolve;
 
-/// The schema with every `$ref` replaced by what it points to; keywords beside a `$ref` win over
-/// its target's. The spec's schemas are not recursive: a cycle is an error, not an overflow.
-pub fn inline_refs(spec: &Value, schema: &Value) -> Result<Value, String> {
-    fn go(spec: &Value, schema: &Value, depth: usize) -> Result<Value, String> {
-        if depth > 32 {
-            return Err("a $ref cycle".into());
-        }
-        match schema {
-            Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get("$ref") {
-                    let target = resolve(spec, r).ok_or_else(|| format!("{r} does not resolve"))?;
-                    let mut inlined = go(spec, target, depth + 1)?;
-                    if let Value::Object(out) = &mut inlined {
-                        for (k, v) in map.iter().filter(|(k, _)| *k != "$ref") {
-                            out.insert(k.clone(), v.clone());
-                        }
-                    }
-                    return Ok(inlined);
-                }
-                let mut out = Map::new();
-                for (k, v) in map {
-                    out.insert(k.clone(), go(spec, v, depth + 1)?);
-                }
-                Ok(Value::Object(out))
-            }
-            Value::Array(items) => items
-                .iter()
-                .map(|v| go(spec, v, depth + 1))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array),
-            other => Ok(other.clone()),
-        }
-    }
-    go(spec, schema, 0)
-}
-
-/// The query parameters of `operation` (an operation object of `spec`), in the spec's order.
-pub fn params(spec: &Value, operation: &Value) -> Result<Vec<Param>, String> {
-    let Some(list) = operation.get("parameters") else {
-        return Ok(Vec::new());
+/// The parameters of `operation` (an operation object of `spec`) in the spec's order, after the
+/// path item's own (`path_parameters`, the path item's `parameters`) that it does not override.
+pub fn params(
+    spec: &Value,
+    path_parameters: Option<&Value>,
+    operation: &Value,
+) -> Result<Vec<Param>, String> {
+    let list = |value: Option<&Value>| -> Result<Vec<Param>, String> {
+        let Some(value) = value else {
+            return Ok(Vec::new());
+        };
+        value
+            .as_array()
+            .ok_or("parameters is not a list")?
+            .iter()
+            .map(|p| param(spec, p))
+            .collect()
     };
-    let list = list.as_array().ok_or("parameters is not a list")?;
-    let mut out = Vec::new();
-    for p in list {
-        let p = inline_refs(spec, p)?;
-        let name = p
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or("a parameter without a name")?
-            .to_string();
-        if p.get("in").and_then(Value::as_str) != Some("query") {
-            return Err(format!("{name}: only query parameters are covered"));
+    let own = list(operation.get("parameters"))?;
+    let mut out: Vec<Param> = list(path_parameters)?
+        .into_iter()
+        .filter(|p| {
+            !own.iter()
+                .any(|o| o.name == p.name && o.location == p.location)
+        })
+        .collect();
+    for p in own {
+        if out
+            .iter()
+            .any(|o| o.name == p.name && o.location == p.location)
+        {
+            return Err(format!("{}: given twice", p.name));
         }
-        let schema = p
-            .get("schema")
-            .cloned()
-            .ok_or_else(|| format!("{name}: a parameter needs a schema"))?;
-        let kind = kind(&schema).map_err(|e| format!("{name}: {e}"))?;
-        out.push(Param {
-            description: p
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim()
-                .to_string(),
-            required: p.get("required") == Some(&Value::Bool(true)),
-            default: schema.get("default").cloned(),
-            schema,
-            kind,
-            name,
-        });
+        out.push(p);
     }
     Ok(out)
+}
+
+fn param(spec: &Value, written: &Value) -> Result<Param, String> {
+    let p = deref(spec, written).ok_or("a parameter $ref that does not resolve")?;
+    let name = p
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or("a parameter without a name")?
+        .to_string();
+    let location = match p.get("in").and_then(Value::as_str) {
+        Some("query") => Location::Query,
+        Some("header") => Location::Header,
+        Some("path") => Location::Path,
+        Some("cookie") => {
+            return Err(format!(
+                "{name}: cookie parameters are not supported (CAKE's API has none)"
+            ))
+        }
+        other => {
+            return Err(format!(
+                "{name}: `in` must be query, header or path, got {other:?}"
+            ))
+        }
+    };
+    let written_schema = p.get("schema").cloned().ok_or_else(|| {
+        format!("{name}: a parameter needs a `schema` (`content` is not supported)")
+    })?;
+    let schema = inline_refs(spec, &written_schema).map_err(|e| format!("{name}: {e}"))?;
+    let kind = kind(&schema).map_err(|e| format!("{name}: {e}"))?;
+    let required = p.get("required") == Some(&Value::Bool(true));
+    if location == Location::Path && !required {
+        return Err(format!("{name}: a path parameter must be `required: true`"));
+    }
+    Ok(Param {
+        description: p
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+        required,
+        deprecated: p.get("deprecated") == Some(&Value::Bool(true)),
+        default: schema.get("default").cloned(),
+        schema,
+        written_schema,
+        kind,
+        location,
+        name,
+    })
 }
 
 /// What a parameter's schema (`$ref`s inlined) admits.
@@ -177,8 +228,15 @@ pub fn kind(schema: &Value) -> Result<Kind, String> {
             })
         }
         "number" => {
+            let text = |key: &str| schema.get(key).map(Value::to_string);
             if format != "decimal" {
-                return Err("a number parameter must be `format: decimal`".into());
+                if exclusive("exclusiveMinimum") || exclusive("exclusiveMaximum") {
+                    return Err("exclusive bounds on a number are not covered".into());
+                }
+                return Ok(Kind::Number {
+                    min: text("minimum"),
+                    max: text("maximum"),
+                });
             }
             if exclusive("exclusiveMinimum") || exclusive("exclusiveMaximum") {
                 return Err("exclusive bounds on a decimal are not covered".into());
@@ -195,7 +253,6 @@ pub fn kind(schema: &Value) -> Result<Kind, String> {
                         })?,
                 ),
             };
-            let text = |key: &str| schema.get(key).map(Value::to_string);
             Ok(Kind::Decimal {
                 min: text("minimum"),
                 max: text("maximum"),
@@ -215,16 +272,22 @@ pub fn kind(schema: &Value) -> Result<Kind, String> {
             match format {
                 "date" => Ok(Kind::Date),
                 "cake-date-time" => Ok(Kind::DateTime),
-                "" if schema.get("pattern").is_some() => {
-                    Err("a pattern without a known format is not covered".into())
-                }
-                "" => Ok(Kind::Text {
+                // Any other format is text to the SDK's checks: its schema's lengths and
+                // pattern hold, the format itself is the generated type's to parse.
+                _ => Ok(Kind::Text {
                     min_length: schema.get("minLength").and_then(Value::as_u64).unwrap_or(0),
                     max_length: schema.get("maxLength").and_then(Value::as_u64),
+                    pattern: schema
+                        .get("pattern")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 }),
-                other => Err(format!("string format {other:?} is not covered")),
             }
         }
+        "array" | "object" => Err(format!(
+            "a parameter of type {ty} is not supported: parameters are single values (CAKE's \
+             API has no lists or objects in its queries)"
+        )),
         other => Err(format!("type {other:?} is not covered")),
     }
 }
@@ -264,7 +327,7 @@ pub fn api_key_param(spec: &Value) -> Result<String, String> {
 mod tests {
     use serde_json::json;
 
-    use super::{kind, params, Kind};
+    use super::{kind, params, Kind, Location};
 
     #[test]
     fn bounds_come_from_the_schema_and_format() {
@@ -306,8 +369,23 @@ mod tests {
             })
         );
         assert!(kind(&json!({"type": "number", "format": "decimal", "multipleOf": 0.3})).is_err());
-        assert!(kind(&json!({"type": "number"})).is_err());
+        assert_eq!(
+            kind(&json!({"type": "number", "maximum": 2.5})),
+            Ok(Kind::Number {
+                min: None,
+                max: Some("2.5".into())
+            })
+        );
         assert!(kind(&json!({"type": "object"})).is_err());
+        assert!(kind(&json!({"type": "array", "items": {"type": "integer"}})).is_err());
+        assert_eq!(
+            kind(&json!({"type": "string", "pattern": "^[a-z]+$", "maxLength": 8})),
+            Ok(Kind::Text {
+                min_length: 0,
+                max_length: Some(8),
+                pattern: Some("^[a-z]+$".into())
+            })
+        );
     }
 
     #[test]
@@ -321,15 +399,31 @@ mod tests {
         });
         let op = json!({"parameters": [
             {"$ref": "#/components/parameters/Start"},
-            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}}
+            {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["a", "b"]}},
+            {"name": "X-Request-Source", "in": "header", "schema": {"type": "string"}}
         ]});
-        let read = params(&spec, &op).unwrap();
-        assert_eq!(read[0].name, "start_date");
-        assert!(read[0].required);
-        assert_eq!(read[0].kind, Kind::Date);
-        assert_eq!(read[1].kind, Kind::Enum(vec!["a".into(), "b".into()]));
-        let header =
-            json!({"parameters": [{"name": "x", "in": "header", "schema": {"type": "string"}}]});
-        assert!(params(&spec, &header).is_err());
+        let path_level = json!([
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}},
+            {"name": "sort", "in": "query", "schema": {"type": "string"}}
+        ]);
+        let read = params(&spec, Some(&path_level), &op).unwrap();
+        let names: Vec<&str> = read.iter().map(|p| p.name.as_str()).collect();
+        // The path item's `sort` is overridden by the operation's.
+        assert_eq!(names, ["id", "start_date", "sort", "X-Request-Source"]);
+        assert_eq!(read[0].location, Location::Path);
+        assert!(read[1].required);
+        assert_eq!(read[1].kind, Kind::Date);
+        assert_eq!(
+            read[1].written_schema,
+            json!({"$ref": "#/components/schemas/Day"})
+        );
+        assert_eq!(read[2].kind, Kind::Enum(vec!["a".into(), "b".into()]));
+        assert_eq!(read[3].location, Location::Header);
+        let optional_path =
+            json!({"parameters": [{"name": "x", "in": "path", "schema": {"type": "string"}}]});
+        assert!(params(&spec, None, &optional_path).is_err());
+        let cookie =
+            json!({"parameters": [{"name": "x", "in": "cookie", "schema": {"type": "string"}}]});
+        assert!(params(&spec, None, &cookie).is_err());
     }
 }

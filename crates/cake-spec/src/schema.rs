@@ -4,29 +4,32 @@
 //! OpenAPI 3.0 schemas are close to JSON Schema but not the same: `nullable`, a boolean
 //! `exclusiveMinimum`, and `$ref`s into `#/components/schemas`. [`to_json_schema`] converts one,
 //! with every component it may reference under `definitions`, so that a real validator (the
-//! `jsonschema` crate) holds JSON against the spec. The spec's own formats are checked too:
+//! `jsonschema` crate, with the `validate` feature) holds JSON against the spec; [`json_schema`]
+//! converts one schema alone, as the SDK's generator hands them to typify. With `validate`, the
+//! spec's own formats are checked too:
 //! `cake-date-time` by [`is_cake_date_time`] (never the SDK's parser, which these validators are
 //! used to test), `decimal` by rust_decimal, `date` by the validator.
 //!
 //! It depends on nothing generated from the spec, so it works on any version of the document,
 //! also one that the SDK cannot be built from.
 
+#[cfg(feature = "validate")]
 use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use serde_json::{json, Map, Value};
 
-/// The JSON value at a JSON pointer such as `#/components/schemas/Click` (one rule, in `params`).
-pub use crate::params::resolve;
+/// The JSON value at a JSON pointer such as `#/components/schemas/Click` (one rule, in `refs`).
+pub use crate::refs::resolve;
 
 const REF_PREFIX: &str = "#/components/schemas/";
 
 /// One OpenAPI schema (resolved against `spec`) as a self-contained JSON Schema (draft 7).
 pub fn to_json_schema(spec: &Value, schema: &Value) -> Value {
-    let mut root = convert(schema);
+    let mut root = json_schema(schema);
     let mut definitions = Map::new();
     if let Some(Value::Object(components)) = spec.pointer("/components/schemas") {
         for (name, s) in components {
-            definitions.insert(name.clone(), convert(s));
+            definitions.insert(name.clone(), json_schema(s));
         }
     }
     if let Value::Object(map) = &mut root {
@@ -39,6 +42,15 @@ pub fn to_json_schema(spec: &Value, schema: &Value) -> Value {
         root = json!({ "allOf": [root], "definitions": definitions });
     }
     root
+}
+
+/// One OpenAPI 3.0 schema as JSON Schema (draft 7), alone: `$ref`s to `#/components/schemas/X`
+/// become `#/definitions/X` (see [`to_json_schema`]), `nullable` becomes a `null` type,
+/// OpenAPI's boolean exclusive bounds become JSON Schema's numeric ones, and keywords JSON Schema
+/// does not have (`example`, `discriminator`, `deprecated` ...) are left out. Extensions (`x-`)
+/// are kept.
+pub fn json_schema(schema: &Value) -> Value {
+    convert(schema)
 }
 
 fn convert(schema: &Value) -> Value {
@@ -109,6 +121,7 @@ fn convert(schema: &Value) -> Value {
 }
 
 /// A validator for a JSON Schema made by [`to_json_schema`], with the spec's formats checked.
+#[cfg(feature = "validate")]
 pub fn validator(json_schema: &Value) -> Result<jsonschema::Validator, String> {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft7)
@@ -125,17 +138,20 @@ pub fn validator(json_schema: &Value) -> Result<jsonschema::Validator, String> {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` exactly, and a real date and time (`cake-date-time`).
+#[cfg(feature = "validate")]
 pub fn is_cake_date_time(s: &str) -> bool {
     const FORM: &str = "%Y-%m-%d %H:%M:%S";
     chrono::NaiveDateTime::parse_from_str(s, FORM).is_ok_and(|t| t.format(FORM).to_string() == s)
 }
 
 /// A validator built once, or why it could not be.
+#[cfg(feature = "validate")]
 type Compiled = Rc<Result<jsonschema::Validator, String>>;
 
 /// Every way `instance` breaks `schema` (an OpenAPI schema of `spec`), as "path: message" lines;
 /// empty when it conforms. Validators are built once per schema and thread (the suite validates
 /// thousands of bodies against a handful of schemas).
+#[cfg(feature = "validate")]
 pub fn violations(spec: &Value, schema: &Value, instance: &Value) -> Vec<String> {
     thread_local! {
         static CACHE: RefCell<HashMap<(u64, String), Compiled>> =
@@ -169,6 +185,7 @@ pub fn violations(spec: &Value, schema: &Value, instance: &Value) -> Vec<String>
 
 /// A cheap identity of a spec document (its size in schemas and their names), so that cached
 /// validators do not mix the documents one process holds.
+#[cfg(feature = "validate")]
 fn fingerprint(spec: &Value) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -181,13 +198,13 @@ fn fingerprint(spec: &Value) -> u64 {
     h.finish()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "validate"))]
 mod tests {
     use super::*;
 
     /// The workspace's spec, as JSON.
     fn spec_json() -> Value {
-        serde_yaml_ng::from_str(include_str!("../../../spec/cake.yaml")).unwrap()
+        serde_yaml_ng::from_str(cake_openapi::YAML).unwrap()
     }
 
     fn click_schema() -> (Value, Value) {
@@ -237,15 +254,24 @@ mod tests {
             assert!(!is_cake_date_time(bad), "{bad}");
         }
     }
+}
+
+#[cfg(test)]
+mod conversion_tests {
+    use serde_json::json;
+
+    use super::json_schema;
 
     #[test]
-    fn nullable_and_exclusive_bounds_convert() {
-        let s = convert(
+    fn nullable_exclusive_bounds_and_refs_convert() {
+        let s = json_schema(
             &json!({"type": "integer", "nullable": true, "minimum": 0, "exclusiveMinimum": true}),
         );
         assert_eq!(
             s,
             json!({"type": ["integer", "null"], "exclusiveMinimum": 0})
         );
+        let r = json_schema(&json!({"$ref": "#/components/schemas/Money", "x-keep": 1}));
+        assert_eq!(r, json!({"$ref": "#/definitions/Money", "x-keep": 1}));
     }
 }

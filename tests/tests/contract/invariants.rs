@@ -529,9 +529,9 @@ async fn check_reports(
             r.clicks,
             r.unique_clicks,
             r.conversions,
-            r.payout,
-            r.revenue,
-            r.profit,
+            *r.payout,
+            *r.revenue,
+            *r.profit,
         );
         let expected = (
             want.clicks,
@@ -547,7 +547,7 @@ async fn check_reports(
                 r.offer_id
             ));
         }
-        for p in ratio_problems(&want, r.conversion_rate, r.epc) {
+        for p in ratio_problems(&want, r.conversion_rate, *r.epc) {
             problems.push(format!("Offer Report row {}: {p}", r.offer_id));
         }
     }
@@ -568,7 +568,7 @@ async fn check_reports(
         ("every row", &full.totals),
         ("a one-row page", &paged.totals),
     ] {
-        let got = (t.clicks, t.conversions, t.payout, t.revenue);
+        let got = (t.clicks, t.conversions, *t.payout, *t.revenue);
         if got != want_totals || got != rows_sum {
             problems.push(format!(
                 "Offer Report totals on {what}: (clicks, conversions, payout, revenue) = {got:?}, expected {want_totals:?}, the listed rows sum to {rows_sum:?}"
@@ -603,7 +603,7 @@ async fn check_reports(
             .get(&r.affiliate_id)
             .cloned()
             .unwrap_or_default();
-        let got = (r.clicks, r.conversions, r.payout);
+        let got = (r.clicks, r.conversions, *r.payout);
         let expected = (want.clicks, want.conversions, want.payout);
         if got != expected {
             problems.push(format!(
@@ -611,7 +611,7 @@ async fn check_reports(
                 r.affiliate_id
             ));
         }
-        for p in ratio_problems(&want, r.conversion_rate, r.epc) {
+        for p in ratio_problems(&want, r.conversion_rate, *r.epc) {
             problems.push(format!("Affiliate Report row {}: {p}", r.affiliate_id));
         }
     }
@@ -640,7 +640,7 @@ async fn check_reports(
             .get(&r.advertiser_id)
             .cloned()
             .unwrap_or_default();
-        let got = (r.clicks, r.conversions, r.revenue);
+        let got = (r.clicks, r.conversions, *r.revenue);
         let expected = (want.clicks, want.conversions, want.revenue);
         if got != expected {
             problems.push(format!(

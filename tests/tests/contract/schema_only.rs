@@ -29,6 +29,8 @@ fn answers(op: &Operation) -> Vec<(u16, Value)> {
             let status = match r.status {
                 Status::Code(c) => c,
                 Status::Range(n) => n * 100,
+                // Any status the others do not name: one no operation documents.
+                Status::Default => 599,
             };
             (status, r.schema.clone())
         })

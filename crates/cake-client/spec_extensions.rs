@@ -1,1 +1,0 @@
-../cake-spec/src/extensions.rs
