@@ -128,8 +128,6 @@ fn operation_commands() -> impl Iterator<Item = OperationCommand> {
 /// The group commands above the operations' subcommands.
 const GROUPS: &[(&str, &str)] = &[("report", "The Offer, Affiliate and Advertiser Reports.")];
 
-/// The whole command line: the global flags and `serve` from the derive API, one subcommand per
-/// operation with a flag per parameter of the spec.
 /// `cake serve --help`: only the flags that apply to serving. The global flags that talk to a
 /// CAKE or print rows (`--base-url`, `--format`, `--all`, `--verbose`) are accepted there, as
 /// everywhere, but not shown: the help is rendered from a command of serve's own flags and the
@@ -151,6 +149,8 @@ fn serve_help() -> String {
     own.render_long_help().to_string()
 }
 
+/// The whole command line: the global flags and `serve` from the derive API, one subcommand per
+/// operation with a flag per parameter of the spec.
 fn cli_command() -> clap::Command {
     let mut cake = GlobalArgs::augment_args(
         clap::Command::new("cake")

@@ -212,13 +212,18 @@ impl schemars::JsonSchema for Money {
     }
 
     fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::Number.into()),
-            format: Some("decimal".into()),
-            ..Default::default()
-        }
-        .into()
+        decimal_schema()
     }
+}
+
+/// The JSON Schema of money: a number, `format: decimal` (as the spec writes it).
+fn decimal_schema() -> schemars::schema::Schema {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::Number.into()),
+        format: Some("decimal".into()),
+        ..Default::default()
+    }
+    .into()
 }
 
 /// Money as an exact JSON number, for a `Decimal` field of your own:
@@ -376,12 +381,7 @@ impl schemars::JsonSchema for MoneyParam {
     }
 
     fn json_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::Number.into()),
-            format: Some("decimal".into()),
-            ..Default::default()
-        }
-        .into()
+        decimal_schema()
     }
 }
 

@@ -304,28 +304,17 @@ fn paging_glue(
             }
         }
     };
-    let offset = op
-        .params
-        .iter()
-        .find(|p| p.spec.name == paging.offset)
-        .map(|p| &p.field)
-        .ok_or_else(|| {
-            Error::new(format!(
-                "x-cake-paging offset {} is no parameter",
-                paging.offset
-            ))
-        })?;
-    let limit = op
-        .params
-        .iter()
-        .find(|p| p.spec.name == paging.limit)
-        .map(|p| &p.field)
-        .ok_or_else(|| {
-            Error::new(format!(
-                "x-cake-paging limit {} is no parameter",
-                paging.limit
-            ))
-        })?;
+    let field_of = |name: &str, what: &str| {
+        op.params
+            .iter()
+            .find(|p| p.spec.name == name)
+            .map(|p| &p.field)
+            .ok_or_else(|| Error::new(format!("x-cake-paging {what} {name} is no parameter")))
+    };
+    let (offset, limit) = (
+        field_of(&paging.offset, "offset")?,
+        field_of(&paging.limit, "limit")?,
+    );
     let stream_doc = format!(
         "Every matching row of the {title}, page after page, as a stream; see \
          [`paginate`](crate::paginate). The builder's own `{}` and `{}` are replaced.",

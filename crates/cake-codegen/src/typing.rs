@@ -415,3 +415,103 @@ impl Types {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A small document: one operation whose parameter and body use `schemas`.
+    fn doc(schemas: Value, param: Value, body: Value) -> Document {
+        Document::from_json(json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "security": [{"key": []}],
+            "paths": {"/x.json": {"get": {
+                "operationId": "get_x",
+                "parameters": [{"name": "p", "in": "query", "schema": param}],
+                "responses": {"200": {"description": "ok",
+                    "content": {"application/json": {"schema": body}}}}
+            }}},
+            "components": {
+                "securitySchemes": {"key": {"type": "apiKey", "in": "query", "name": "api_key"}},
+                "schemas": schemas
+            }
+        }))
+        .unwrap()
+    }
+
+    fn type_name(types: &Types, id: &TypeId) -> String {
+        types
+            .space
+            .get_type(id)
+            .unwrap()
+            .ident()
+            .to_string()
+            .replace(' ', "")
+    }
+
+    #[test]
+    fn the_declared_format_decides_money_and_dates_whatever_the_schema_is_named() {
+        let d = doc(
+            json!({
+                "Amount": {"type": "number", "format": "decimal"},
+                "Limit": {"type": "number", "format": "decimal", "minimum": 0},
+                "Row": {"type": "object", "required": ["a", "b", "c"], "properties": {
+                    "a": {"$ref": "#/components/schemas/Amount"},
+                    "b": {"type": "number", "format": "decimal"},
+                    "c": {"type": "string", "format": "cake-date-time"},
+                    "d": {"type": "string", "format": "date"},
+                    "e": {"type": "number", "format": "double"}
+                }}
+            }),
+            json!({"$ref": "#/components/schemas/Limit"}),
+            json!({"$ref": "#/components/schemas/Row"}),
+        );
+        let mut t = types(&d).unwrap();
+        assert_eq!(
+            type_name(&t, &t.operations[0].params[0]),
+            "::cake_client::MoneyParam"
+        );
+        let row = t.named("Row").unwrap();
+        let field = |t: &Types, p: &str| {
+            let (_, id) = crate::fields::field(&t.space, &row, p).unwrap();
+            type_name(t, &id)
+        };
+        assert_eq!(
+            field(&t, "a"),
+            "::cake_client::Money",
+            "named otherwise than Money"
+        );
+        assert_eq!(field(&t, "b"), "::cake_client::Money", "written inline");
+        assert_eq!(field(&t, "c"), "::cake_client::CakeDateTime");
+        assert_eq!(field(&t, "d"), "::chrono::naive::NaiveDate");
+        assert_eq!(field(&t, "e"), "f64", "a ratio, not money");
+    }
+
+    #[test]
+    fn only_named_enums_of_two_values_or_more_that_responses_carry_are_open() {
+        let d = doc(
+            json!({
+                "Status": {"type": "string", "enum": ["a", "b"]},
+                "Marker": {"type": "string", "enum": ["Success"]},
+                "Sort": {"type": "string", "enum": ["x", "y"]},
+                "Body": {"type": "object", "properties": {
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "marker": {"$ref": "#/components/schemas/Marker"}
+                }}
+            }),
+            json!({"$ref": "#/components/schemas/Sort"}),
+            json!({"$ref": "#/components/schemas/Body"}),
+        );
+        let t = types(&d).unwrap();
+        let open: Vec<&str> = t.open_enums.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(open, ["Status"]);
+        assert_eq!(
+            type_name(&t, &t.operations[0].params[0]),
+            "types::Sort",
+            "requests stay strict"
+        );
+    }
+}
