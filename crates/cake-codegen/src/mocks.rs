@@ -94,8 +94,9 @@ fn one(
             .get_type(&typed.params[p.index])
             .map(|t| t.parameter_ident_with_lifetime("a"))
             .unwrap_or_else(|_| p.ty.clone());
-        let borrowed = ty.to_string().starts_with('&');
-        let lifetime = borrowed.then(|| quote!('a,));
+        // typify's parameter type borrows with `'a` when it borrows at all: every method
+        // declares the lifetime, used or not.
+        let lifetime = quote!('a,);
         match (p.spec.location, p.spec.required) {
             (Location::Path, _) => {
                 let matching = path_regex(&op.spec.path, Some(&p.spec.name));

@@ -7777,7 +7777,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("country_id")),
                 }
             }
-            pub fn start_at_row<T>(self, value: T) -> Self
+            pub fn start_at_row<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -7788,7 +7788,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("start_at_row")),
                 }
             }
-            pub fn row_limit<T>(self, value: T) -> Self
+            pub fn row_limit<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -7799,7 +7799,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("row_limit")),
                 }
             }
-            pub fn sort_field<T>(self, value: T) -> Self
+            pub fn sort_field<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<types::OfferReportSortField>>,
             {
@@ -7810,7 +7810,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("sort_field")),
                 }
             }
-            pub fn sort_descending<T>(self, value: T) -> Self
+            pub fn sort_descending<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<bool>>,
             {
@@ -7933,7 +7933,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("offer_id")),
                 }
             }
-            pub fn start_at_row<T>(self, value: T) -> Self
+            pub fn start_at_row<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -7944,7 +7944,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("start_at_row")),
                 }
             }
-            pub fn row_limit<T>(self, value: T) -> Self
+            pub fn row_limit<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -7955,7 +7955,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("row_limit")),
                 }
             }
-            pub fn sort_field<T>(self, value: T) -> Self
+            pub fn sort_field<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<types::AffiliateReportSortField>>,
             {
@@ -7966,7 +7966,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("sort_field")),
                 }
             }
-            pub fn sort_descending<T>(self, value: T) -> Self
+            pub fn sort_descending<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<bool>>,
             {
@@ -8089,7 +8089,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("offer_id")),
                 }
             }
-            pub fn start_at_row<T>(self, value: T) -> Self
+            pub fn start_at_row<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -8100,7 +8100,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("start_at_row")),
                 }
             }
-            pub fn row_limit<T>(self, value: T) -> Self
+            pub fn row_limit<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -8250,7 +8250,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("affiliate_id")),
                 }
             }
-            pub fn start_at_row<T>(self, value: T) -> Self
+            pub fn start_at_row<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<i32>>,
             {
@@ -8261,7 +8261,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("start_at_row")),
                 }
             }
-            pub fn row_limit<T>(self, value: T) -> Self
+            pub fn row_limit<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -8617,7 +8617,7 @@ maximum, or every conversion id is used. Body per this project's `Failure` model
                     None => Self(self.0.query_param_missing("conversion_status")),
                 }
             }
-            pub fn start_at_row<T>(self, value: T) -> Self
+            pub fn start_at_row<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -8628,7 +8628,7 @@ maximum, or every conversion id is used. Body per this project's `Failure` model
                     None => Self(self.0.query_param_missing("start_at_row")),
                 }
             }
-            pub fn row_limit<T>(self, value: T) -> Self
+            pub fn row_limit<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -8639,7 +8639,7 @@ maximum, or every conversion id is used. Body per this project's `Failure` model
                     None => Self(self.0.query_param_missing("row_limit")),
                 }
             }
-            pub fn sort_field<T>(self, value: T) -> Self
+            pub fn sort_field<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<types::ConversionSortField>>,
             {
@@ -8650,7 +8650,7 @@ maximum, or every conversion id is used. Body per this project's `Failure` model
                     None => Self(self.0.query_param_missing("sort_field")),
                 }
             }
-            pub fn sort_descending<T>(self, value: T) -> Self
+            pub fn sort_descending<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<bool>>,
             {

@@ -3847,7 +3847,7 @@ pub mod mock {
             pub fn end_date<'a>(self, value: &'a ::chrono::naive::NaiveDate) -> Self {
                 Self(self.0.query_param("endDate", value.to_string()))
             }
-            pub fn start_at_row<T>(self, value: T) -> Self
+            pub fn start_at_row<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -3858,7 +3858,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("startAtRow")),
                 }
             }
-            pub fn row_limit<T>(self, value: T) -> Self
+            pub fn row_limit<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<::std::num::NonZeroU32>>,
             {
@@ -3869,7 +3869,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("rowLimit")),
                 }
             }
-            pub fn sort_order<T>(self, value: T) -> Self
+            pub fn sort_order<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<types::GetOfferReportCopySortOrder>>,
             {
@@ -3880,7 +3880,7 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("sortOrder")),
                 }
             }
-            pub fn supports_all_drives<T>(self, value: T) -> Self
+            pub fn supports_all_drives<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<bool>>,
             {
@@ -4149,7 +4149,7 @@ pub mod mock {
             pub fn into_inner(self) -> ::httpmock::When {
                 self.0
             }
-            pub fn thing_id(self, value: i64) -> Self {
+            pub fn thing_id<'a>(self, value: i64) -> Self {
                 let pattern = "^/api/2/things/{value}\\.json$"
                     .replace("{value}", &::regex::escape(&value.to_string()));
                 Self(
@@ -4175,10 +4175,10 @@ pub mod mock {
             pub fn x_trace<'a>(self, value: &'a types::GetThingXTrace) -> Self {
                 Self(self.0.header("X-Trace", value.to_string()))
             }
-            pub fn big(self, value: i64) -> Self {
+            pub fn big<'a>(self, value: i64) -> Self {
                 Self(self.0.query_param("big", value.to_string()))
             }
-            pub fn ratio<T>(self, value: T) -> Self
+            pub fn ratio<'a, T>(self, value: T) -> Self
             where
                 T: Into<Option<f64>>,
             {
