@@ -31,6 +31,11 @@
 //!   install it, when the tool is missing; `.ci/run` installs it). Its findings fail the task
 //!   unless the version is the base's and still marked `(unreleased)` in CHANGELOG.md: then
 //!   they are shown for review.
+//! - `mutants [--in-diff GIT_REF]`: cargo-mutants on the SDK's hand-written request path (what
+//!   `.cargo/mutants.toml` examines), or on what changed in it since GIT_REF; prints the figures
+//!   and every survivor, and fails on a missed mutant or a timeout (an equivalent mutant is
+//!   excluded in `.cargo/mutants.toml`, with its reason). Needs cargo-mutants (`.ci/run`
+//!   installs it); without `--in-diff` it takes hours on two cores.
 //! - `sim-scale [CLICKS ...]`: starts `cake serve --demo-scale` (release) at each count and
 //!   measures start-up time, resident memory and request rates, as BENCHMARKS.md reports them
 //!   (see `sim_scale`; the rates need `wrk`).
@@ -84,6 +89,11 @@ fn main() -> ExitCode {
         },
         Some("semver") => semver(),
         Some("deps") => deps(),
+        Some("mutants") => match (args.get(1).map(String::as_str), args.get(2)) {
+            (None, _) => mutants(None),
+            (Some("--in-diff"), Some(base)) => mutants(Some(base)),
+            _ => Err("usage: cargo xtask mutants [--in-diff GIT_REF]".into()),
+        },
         Some("consumer") => consumer(args.get(1).map(String::as_str) == Some("--latest")),
         Some("sim-scale") => {
             let counts: Result<Vec<u64>, _> = args[1..].iter().map(|a| a.parse::<u64>()).collect();
@@ -95,7 +105,7 @@ fn main() -> ExitCode {
         }
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -467,6 +477,82 @@ fn docs() -> Result<(), String> {
         Ok(())
     } else {
         Err("cake-client's documentation has warnings (above)".into())
+    }
+}
+
+/// The cargo-mutants that `.ci/run` installs.
+const MUTANTS: &str = "cargo install cargo-mutants --locked --version 27.1.0";
+
+/// cargo-mutants on the request path (`.cargo/mutants.toml`), or on what changed in it since
+/// `base`: the figures, every survivor, and a failure on any missed mutant or timeout.
+fn mutants(base: Option<&str>) -> Result<(), String> {
+    if cargo_stdout(&["mutants", "--version"]).is_err() {
+        return Err(format!(
+            "cargo-mutants is not installed (install: {MUTANTS})"
+        ));
+    }
+    let out = root().join("target/mutants");
+    let mut args = vec![
+        "mutants".to_string(),
+        "--no-shuffle".into(),
+        "--output".into(),
+        out.display().to_string(),
+    ];
+    if let Some(base) = base {
+        let diff = git(&["diff", base])?;
+        let file = root().join("target/mutants.diff");
+        std::fs::create_dir_all(root().join("target")).map_err(|e| e.to_string())?;
+        std::fs::write(&file, diff).map_err(|e| e.to_string())?;
+        args.extend(["--in-diff".into(), file.display().to_string()]);
+    }
+    let started = std::time::Instant::now();
+    println!("$ cargo {}", args.join(" "));
+    let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(&args)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run cargo mutants: {e}"))?;
+    let list = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(out.join("mutants.out").join(name))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let (caught, missed, timeout, unviable) = (
+        list("caught.txt"),
+        list("missed.txt"),
+        list("timeout.txt"),
+        list("unviable.txt"),
+    );
+    let tested = caught.len() + missed.len() + timeout.len() + unviable.len();
+    println!(
+        "mutants: {tested} tested ({} caught, {} unviable, {} missed, {} timed out) in {:.1} minutes",
+        caught.len(),
+        unviable.len(),
+        missed.len(),
+        timeout.len(),
+        started.elapsed().as_secs_f64() / 60.0
+    );
+    for m in &missed {
+        println!("missed: {m}");
+    }
+    for m in &timeout {
+        println!("timeout: {m}");
+    }
+    if !missed.is_empty() || !timeout.is_empty() {
+        return Err(format!(
+            "{} mutant(s) of the request path survive: kill each with a test, or, when it cannot \
+             change behaviour, exclude it in .cargo/mutants.toml saying why",
+            missed.len() + timeout.len()
+        ));
+    }
+    // cargo-mutants' own failures (a baseline that does not pass, a usage error) end here.
+    match status.code() {
+        Some(0) => Ok(()),
+        _ if tested > 0 => Ok(()),
+        other => Err(format!("cargo mutants failed ({other:?}): see above")),
     }
 }
 

@@ -213,6 +213,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_date_time_gives_its_parts_prints_and_describes_itself() {
+        let t: CakeDateTime = "2026-01-15 09:42:11".parse().unwrap();
+        assert_eq!(t.date(), NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+        let naive: NaiveDateTime = t.into();
+        assert_eq!(naive, t.naive());
+        assert_eq!(naive.to_string(), "2026-01-15 09:42:11");
+        assert_eq!(format!("{t:?}"), "CakeDateTime(2026-01-15 09:42:11)");
+        let e = serde_json::from_str::<CakeDateTime>("5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a date-time string YYYY-MM-DD HH:MM:SS"), "{e}");
+        let schema = serde_json::to_value(schemars::schema_for!(CakeDateTime)).unwrap();
+        assert_eq!(schema["title"], "CakeDateTime");
+        assert_eq!(schema["type"], "string");
+        assert_eq!(schema["format"], "cake-date-time");
+        assert_eq!(schema["pattern"], r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$");
+    }
+
+    #[test]
     fn prints_what_chrono_prints_for_years_and_padding() {
         let t = CakeDateTime::from_ymd_hms(9, 3, 4, 5, 6, 7).unwrap();
         assert_eq!(

@@ -493,6 +493,7 @@ mod tests {
             (r#"{"payout": true}"#, "invalid type: a boolean"),
             (r#"{"payout": null}"#, "invalid type: null"),
             (r#"{"payout": {}}"#, "invalid type: an object"),
+            (r#"{"payout": [1]}"#, "invalid type: an array"),
             (r#"{"payout": 1e400}"#, "does not fit"),
         ] {
             let e = read(body).unwrap_err();
@@ -536,6 +537,43 @@ mod tests {
             .parse::<Money>()
             .is_err());
         assert_eq!(format!("{:?}", Money::from(dec!(2.50))), "2.50");
+        // Both ways, against a Decimal: equal and not, ordered, converted, summed.
+        let m = Money::from(dec!(18.00));
+        assert_eq!(Decimal::from(m), dec!(18.00));
+        assert!(m == dec!(18) && m != dec!(18.01));
+        assert!(dec!(18) == m && dec!(18.01) != m);
+        assert!(dec!(17.99) < m && dec!(18.01) > m);
+        assert_eq!(rows.iter().sum::<Decimal>(), dec!(0.60));
+    }
+
+    #[test]
+    fn query_money_converts_parses_and_prints_as_its_digits() {
+        let p = MoneyParam::from(Money::from(dec!(18.50)));
+        assert_eq!(Decimal::from(p), dec!(18.50));
+        assert_eq!(
+            "22.00".parse::<MoneyParam>().unwrap(),
+            MoneyParam(dec!(22.00))
+        );
+        assert!("22,00".parse::<MoneyParam>().is_err());
+        assert_eq!(p.to_string(), "18.50");
+        assert_eq!(format!("{p:?}"), "MoneyParam(18.50)");
+        assert_eq!(
+            serde_json::from_str::<MoneyParam>("\"7.25\"").unwrap(),
+            MoneyParam(dec!(7.25))
+        );
+    }
+
+    #[test]
+    fn money_says_in_json_schema_that_it_is_a_decimal_number() {
+        for (schema, name) in [
+            (schemars::schema_for!(Money), "Money"),
+            (schemars::schema_for!(MoneyParam), "MoneyParam"),
+        ] {
+            let v = serde_json::to_value(&schema).unwrap();
+            assert_eq!(v["type"], "number", "{name}: {v}");
+            assert_eq!(v["format"], "decimal", "{name}: {v}");
+            assert_eq!(v["title"], name, "{name}: {v}");
+        }
     }
 
     #[test]

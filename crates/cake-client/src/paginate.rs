@@ -3,9 +3,12 @@
 //! CAKE pages with `start_at_row` and `row_limit`. Each operation's first row (1, or 0 on Get
 //! Click) and largest page (10000, or 500 on Get Conversions) come from the spec's bounds on those
 //! parameters ([`crate::spec::OperationSpec::paging`]). Paging stops at `total_rows` where the
-//! response has it (Get Click, Get Conversions) and at the first short page otherwise (the
-//! reports). A [`RowStream`] holds the page being consumed and, with prefetch on, the next one
-//! being fetched: never more than two pages, however many rows there are.
+//! response has it (Get Click, Get Conversions), at the first short page otherwise (the
+//! reports), and always at a page with no rows: rows deleted between pages on a live CAKE make
+//! `total_rows` promise more than there is, and asking on would only ask past the end, so the
+//! stream ends there with the rows before it. A [`RowStream`] holds the page being consumed and,
+//! with prefetch on, the next one being fetched: never more than two pages, however many rows
+//! there are.
 
 use std::{
     collections::VecDeque,

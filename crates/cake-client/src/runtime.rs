@@ -517,3 +517,41 @@ impl std::fmt::Display for DisplayWithoutUrl<'_> {
         f.write_str(&text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::RetryPolicy;
+
+    /// Each wait is in the upper half of an exponentially growing cap (full jitter over
+    /// [cap/2, cap]), the cap doubling from the first backoff up to the longest.
+    #[test]
+    fn backoff_doubles_from_the_first_to_the_longest_with_jitter_in_the_upper_half() {
+        let policy = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            ..RetryPolicy::default()
+        };
+        for (attempt, cap) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (30, 1000),
+        ] {
+            let cap = Duration::from_millis(cap);
+            let waits: Vec<Duration> = (0..200).map(|_| policy.backoff(attempt)).collect();
+            for wait in &waits {
+                assert!(
+                    *wait >= cap / 2 && *wait <= cap,
+                    "attempt {attempt}: {wait:?} outside [{:?}, {cap:?}]",
+                    cap / 2
+                );
+            }
+            // Jittered: not the same wait every time.
+            assert!(waits.iter().any(|w| *w != waits[0]), "attempt {attempt}");
+        }
+    }
+}

@@ -146,6 +146,17 @@ mod tests {
     }
 
     #[test]
+    fn a_url_whose_only_parameter_is_the_key_loses_it_and_one_without_stays_whole() {
+        let bare = url::Url::parse("http://h/api/2/click.json?api_key=s3cr3t").unwrap();
+        assert_eq!(
+            redact_url(&bare).as_str(),
+            "http://h/api/2/click.json?api_key=***"
+        );
+        let keyless = url::Url::parse("http://h/api/2/click.json?offer_id=1&x=%20").unwrap();
+        assert_eq!(redact_url(&keyless), keyless);
+    }
+
+    #[test]
     fn redact_text_catches_raw_and_encoded_forms() {
         let k = ApiKey::new("a b+c");
         assert_eq!(redact_text("x a b+c y a+b%2Bc z", &k), "x *** y *** z");
@@ -168,6 +179,12 @@ mod tests {
         assert_eq!(
             redact_text("key abc123, not abc1234 or xabc123", &k),
             "key ***, not abc1234 or xabc123"
+        );
+        // `-` and `_` join words as letters do: a key inside `a-k` or `k_b` is part of a word.
+        let k = ApiKey::new("k");
+        assert_eq!(
+            redact_text("a-k k_b a_k k-b (k)", &k),
+            "a-k k_b a_k k-b (***)"
         );
     }
 

@@ -30,7 +30,7 @@ use serde::{ser, Serialize};
 use url::Url;
 
 use crate::{
-    spec::{operations, parse_date, Location, OperationSpec, ParamError, ParamKind, ParamSpec},
+    spec::{operations, Location, OperationSpec, ParamError, ParamKind, ParamSpec},
     Client, Money,
 };
 
@@ -130,17 +130,17 @@ impl<'c> Sending<'c> {
                 return;
             }
         };
-        let before = self.query.len();
+        let fast = as_fast(value);
         let mut written = Written::default();
-        let outcome = match (param.location, as_fast(value)) {
+        let outcome = match (param.location, &fast) {
             // A date is the one common value whose `Display` (chrono's) is slow: written from
             // its digits, for the years `YYYY` can show; any other goes through serde.
             (Location::Query, Some(Fast::Date(date)))
                 if (0..=9999).contains(&date.year()) && matches!(param.kind, ParamKind::Date) =>
             {
                 pair(&mut self.query, param.name, "");
-                push_date(&mut self.query, date);
-                Ok(Some(date))
+                push_date(&mut self.query, *date);
+                Ok(())
             }
             (_, Some(Fast::Money(money))) => {
                 let mut buffer = [0u8; crate::money::json::DIGITS_MAX];
@@ -156,24 +156,20 @@ impl<'c> Sending<'c> {
                 target: Target::new(&mut self.query, &mut self.others, &mut written),
             }),
         };
-        match outcome {
-            Ok(date) => {
-                if self.op.idempotency_key == Some(param.name) {
-                    let wrote = match param.location {
-                        Location::Query => self.query.len() - before > param.name.len() + 2,
-                        _ => !written.empty,
-                    };
-                    self.keyed = wrote;
-                }
-                if let (Some(date), Some(range)) = (date, &self.op.date_range) {
-                    if param.name == range.start {
-                        self.start = Some(date);
-                    } else if param.name == range.end {
-                        self.end = Some(date);
-                    }
-                }
+        if let Err(Refused(e)) = outcome {
+            self.refused = Some(e);
+            return;
+        }
+        if self.op.idempotency_key == Some(param.name) {
+            self.keyed = !written.empty;
+        }
+        // The date range is held on the typed dates.
+        if let (Some(Fast::Date(date)), Some(range)) = (fast, &self.op.date_range) {
+            if param.name == range.start {
+                self.start = Some(date);
+            } else if param.name == range.end {
+                self.end = Some(date);
             }
-            Err(Refused(e)) => self.refused = Some(e),
         }
     }
 
@@ -311,21 +307,15 @@ fn pair(query: &mut String, name: &str, value: &str) {
     encode_into(query, value);
 }
 
-/// The bytes `form_urlencoded` leaves as they are.
-const UNCHANGED: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_');
-        b += 1;
-    }
-    table
-};
+/// Whether `form_urlencoded` leaves the byte as it is.
+#[inline]
+fn unchanged(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
+}
 
 /// `form_urlencoded`'s encoding; text it leaves as it is (names, numbers, dates) is copied whole.
 fn encode_into(url: &mut String, text: &str) {
-    if text.bytes().all(|b| UNCHANGED[usize::from(b)]) {
+    if text.bytes().all(unchanged) {
         url.push_str(text);
     } else {
         url.extend(form_urlencoded::byte_serialize(text.as_bytes()));
@@ -373,8 +363,7 @@ impl ser::Error for Refused {
     }
 }
 
-/// Serializes one value as a query writer would, checking it and appending it to the query.
-/// `Ok(Some)` carries the value of a date parameter, for the date range.
+/// Serializes one value as a query writer would, checking it and writing it where it goes.
 struct Check<'q> {
     param: &'static ParamSpec,
     target: Target<'q>,
@@ -384,10 +373,7 @@ impl Check<'_> {
     fn text(mut self, value: &str) -> Checked {
         self.param.check(value).map_err(Refused)?;
         self.target.put(self.param, value);
-        Ok(match self.param.kind {
-            ParamKind::Date => parse_date(value),
-            _ => None,
-        })
+        Ok(())
     }
 
     fn integer(mut self, value: i128) -> Checked {
@@ -397,7 +383,7 @@ impl Check<'_> {
             if in_range {
                 self.target
                     .put(self.param, itoa::Buffer::new().format(value));
-                return Ok(None);
+                return Ok(());
             }
         }
         // Out of bounds, or not an integer parameter: the text check says what was expected.
@@ -453,10 +439,10 @@ impl SmallText {
     }
 }
 
-type Checked = Result<Option<NaiveDate>, Refused>;
+type Checked = Result<(), Refused>;
 
 impl ser::Serializer for Check<'_> {
-    type Ok = Option<NaiveDate>;
+    type Ok = ();
     type Error = Refused;
     type SerializeSeq = ser::Impossible<Self::Ok, Refused>;
     type SerializeTuple = ser::Impossible<Self::Ok, Refused>;
@@ -527,7 +513,7 @@ impl ser::Serializer for Check<'_> {
         self.refuse("bytes")
     }
     fn serialize_none(self) -> Checked {
-        Ok(None)
+        Ok(())
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Checked {
         value.serialize(self)

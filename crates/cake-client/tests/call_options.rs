@@ -9,6 +9,34 @@ use cake_client::{CallOptions, Error, PageOptions, RetryPolicy, TransportKind};
 use common::{date, fast_retries, report_body, scripted_client as client, Reply, ScriptedServer};
 use serde_json::json;
 
+#[test]
+fn options_say_what_they_override() {
+    let none = CallOptions::new();
+    assert_eq!(
+        (none.timeout_override(), none.retry_override()),
+        (None, None)
+    );
+    let policy = fast_retries(3);
+    let set = CallOptions::new()
+        .timeout(Duration::from_millis(1500))
+        .retry(policy.clone());
+    assert_eq!(set.timeout_override(), Some(Duration::from_millis(1500)));
+    assert_eq!(set.retry_override(), Some(&policy));
+}
+
+#[tokio::test]
+async fn an_answer_tells_its_own_success_status() {
+    let server = ScriptedServer::start(vec![Reply::json(203, report_body())]).await;
+    let answer = client(&server, RetryPolicy::none())
+        .get_affiliate_report()
+        .start_date(date("2026-01-01"))
+        .end_date(date("2026-01-31"))
+        .execute_with_response()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 203);
+}
+
 fn busy() -> Reply {
     Reply::json(503, json!({"request_status":"Failure","message":"busy"}))
 }
@@ -122,7 +150,24 @@ async fn a_stream_sends_every_page_with_the_calls_options() {
             page_size: Some(2),
             prefetch: false,
         });
-    let all = rows.try_collect_all().await.unwrap();
+    // A stream that never ends fails the test in seconds, not at a harness's timeout.
+    let all = tokio::time::timeout(Duration::from_secs(5), rows.try_collect_all())
+        .await
+        .expect("the stream ends")
+        .unwrap();
     assert_eq!(all.len(), 3);
     assert_eq!(server.hits(), 4);
+
+    // The same through `collect_all()` with the call's options (one page of the default size).
+    let server = ScriptedServer::start(vec![busy(), page(3)]).await;
+    let rows = common::within(
+        client(&server, RetryPolicy::none())
+            .get_click()
+            .with_options(CallOptions::new().retry(fast_retries(2)))
+            .collect_all(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(server.hits(), 2);
 }

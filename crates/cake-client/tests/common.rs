@@ -17,6 +17,14 @@ pub fn date(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
 }
 
+/// `call`, which must end within 10 seconds: a call that retries on and on (or a stream that
+/// never ends) fails its test fast instead of hanging it.
+pub async fn within<F: std::future::Future>(call: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(10), call)
+        .await
+        .expect("the call ends within 10 s")
+}
+
 /// Retries that wait a few milliseconds, for tests of what is retried.
 pub fn fast_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy {

@@ -227,9 +227,19 @@ async fn a_forbidden_request_is_an_invalid_request_naming_the_parameter() {
 
 #[tokio::test]
 async fn a_bad_base_url_is_an_invalid_request_naming_base_url() {
-    let e = Client::builder("not a url", KEY).build().unwrap_err();
-    printed(&e);
-    assert_eq!(e.parameter(), Some("base_url"));
+    // Not a URL; not http(s); a query (the api_key's place); each alone.
+    for base in [
+        "not a url",
+        "ftp://yourdomain.cakemarketing.com",
+        "https://yourdomain.cakemarketing.com/?x=1",
+    ] {
+        let e = Client::builder(base, KEY).build().unwrap_err();
+        printed(&e);
+        assert_eq!(e.parameter(), Some("base_url"), "{base}: {e:?}");
+    }
+    assert!(Client::builder("http://127.0.0.1:9/cake", KEY)
+        .build()
+        .is_ok());
 }
 
 #[test]
@@ -237,7 +247,64 @@ fn the_client_and_its_builder_never_show_the_key() {
     let builder = Client::builder("https://yourdomain.cakemarketing.com", KEY);
     assert_secret_free("the builder's Debug", &format!("{builder:?}"));
     let c = builder.build().unwrap();
-    assert_secret_free("the client's Debug", &format!("{c:?}"));
+    let debug = format!("{c:?}");
+    assert_secret_free("the client's Debug", &debug);
+    assert!(
+        debug.starts_with("Client") && debug.contains("https://yourdomain.cakemarketing.com"),
+        "the client's Debug says what it is: {debug}"
+    );
+}
+
+#[test]
+fn transport_kinds_say_what_failed() {
+    let shown: Vec<String> = [
+        TransportKind::Connect,
+        TransportKind::Timeout,
+        TransportKind::Other,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(shown, ["connect", "timeout", "connection"]);
+}
+
+/// Redirects within CAKE's origin are followed, five at the most (the key is in the URL, so a
+/// longer chain is not followed on; it is answered as the 3xx it is).
+#[tokio::test]
+async fn same_origin_redirects_are_followed_up_to_five() {
+    let report = json!({"request_status":"Success","response":{"data":{"offers":[],
+        "totals":{"clicks":0,"conversions":0,"payout":0,"revenue":0}}}});
+    for (hops, follows) in [(5u32, true), (6, false)] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.path("/api/2/report/offer.json");
+                then.status(302).header("location", "/hop/1");
+            })
+            .await;
+        for hop in 1..hops {
+            let next = format!("/hop/{}", hop + 1);
+            server
+                .mock_async(|when, then| {
+                    when.path(format!("/hop/{hop}"));
+                    then.status(302).header("location", next);
+                })
+                .await;
+        }
+        let last = format!("/hop/{hops}");
+        server
+            .mock_async(|when, then| {
+                when.path(last);
+                then.status(200).json_body(report.clone());
+            })
+            .await;
+        let outcome = offer_report(&client(&server)).await;
+        match (follows, outcome) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => assert_eq!(e.status().map(|s| s.as_u16()), Some(302), "{e:?}"),
+            (_, other) => panic!("{hops} hops: {other:?}"),
+        }
+    }
 }
 
 #[tokio::test]

@@ -1,9 +1,12 @@
 //! Auto-pagination of the five list operations, checked on the wire: the offsets each endpoint
 //! starts from (1, or 0 on Get Click), the page size, where paging stops (at `total_rows` when the
-//! response has it, at a short page otherwise), an empty first page, and an exact multiple of the
-//! page size, with and without prefetch.
+//! response has it, at a short page otherwise, at an empty page always), an empty first page, and
+//! an exact multiple of the page size, with and without prefetch. Every stream here must end
+//! within [`BOUND`]: a stream that never ends fails its test in seconds.
 
 mod common;
+
+use std::time::Duration;
 
 use cake_client::{Client, Error, PageOptions};
 use common::{client, date};
@@ -93,8 +96,15 @@ impl Endpoint {
         }
     }
 
-    /// Streams every row and returns their ids in order.
+    /// Streams every row and returns their ids in order; a stream that has not ended within
+    /// [`BOUND`] fails the test.
     async fn ids(self, c: &Client, options: PageOptions) -> Result<Vec<String>, Error> {
+        tokio::time::timeout(BOUND, self.ids_unbounded(c, options))
+            .await
+            .unwrap_or_else(|_| panic!("{self:?}: the stream did not end within {BOUND:?}"))
+    }
+
+    async fn ids_unbounded(self, c: &Client, options: PageOptions) -> Result<Vec<String>, Error> {
         let (from, to) = (date("2026-01-01"), date("2026-01-31"));
         Ok(match self {
             Endpoint::Offers => {
@@ -145,6 +155,10 @@ impl Endpoint {
         })
     }
 }
+
+/// How long a stream of a few pages from a local mock may take before its test fails: they end in
+/// milliseconds, and one that never ends must fail fast, not hang.
+const BOUND: Duration = Duration::from_secs(5);
 
 /// Serves `total` rows in pages of `size`, one mock per page offset (and one past the end).
 async fn serve<'a>(server: &'a MockServer, ep: Endpoint, total: u32, size: u32) -> Vec<Mock<'a>> {
@@ -258,6 +272,49 @@ async fn an_empty_first_page_yields_nothing_after_one_request() {
     }
 }
 
+/// Rows deleted between pages on a live CAKE: the second page comes back empty while
+/// `total_rows` still says more remain. A page with no rows ends the stream (with the rows
+/// before it), whatever the total says: asking on would only ask past the end.
+#[tokio::test]
+async fn an_empty_page_ends_the_stream_whatever_total_rows_says() {
+    for prefetch in [false, true] {
+        for ep in ALL {
+            let server = MockServer::start_async().await;
+            let mut mocks = Vec::new();
+            for (page, rows) in [
+                (0u32, vec![ep.row(1), ep.row(2)]),
+                (1, vec![]),
+                (2, vec![ep.row(9)]),
+            ] {
+                let body = ep.body(rows, 5);
+                let start = ep.first_row() + page * 2;
+                mocks.push(
+                    server
+                        .mock_async(|when, then| {
+                            when.method(GET)
+                                .path(ep.path())
+                                .query_param("start_at_row", start.to_string())
+                                .query_param("row_limit", "2");
+                            then.status(200).json_body(body);
+                        })
+                        .await,
+                );
+            }
+            let options = PageOptions {
+                page_size: Some(2),
+                prefetch,
+            };
+            let ids = ep.ids(&client(&server), options).await.unwrap();
+            assert_eq!(ids, expected_ids(2), "{ep:?} prefetch={prefetch}");
+            assert_eq!(
+                hits(&mocks).await,
+                vec![1, 1, 0],
+                "{ep:?} prefetch={prefetch}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_default_page_is_the_endpoints_spec_maximum() {
     for (ep, max) in [
@@ -289,17 +346,19 @@ async fn a_page_size_above_the_maximum_fails_before_any_request() {
             then.status(200);
         })
         .await;
-    let e = Endpoint::Conversions
-        .ids(
-            &client(&server),
-            PageOptions {
-                page_size: Some(501),
-                prefetch: true,
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(e.parameter(), Some("row_limit"));
+    for size in [501, 0] {
+        let e = Endpoint::Conversions
+            .ids(
+                &client(&server),
+                PageOptions {
+                    page_size: Some(size),
+                    prefetch: true,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.parameter(), Some("row_limit"), "page size {size}");
+    }
     any.assert_calls_async(0).await;
 }
 

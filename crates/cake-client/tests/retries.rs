@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cake_client::{Client, Error, RetryPolicy};
 use common::{
-    date, fast_retries, report_body, scripted_client as client, Reply, ScriptedServer, KEY,
+    date, fast_retries, report_body, scripted_client as client, within, Reply, ScriptedServer, KEY,
 };
 use serde_json::json;
 
@@ -19,11 +19,13 @@ fn recorded() -> serde_json::Value {
 async fn affiliate_report(
     c: &Client,
 ) -> Result<cake_client::types::AffiliateReportResponse, Error> {
-    c.get_affiliate_report()
-        .start_date(date("2026-01-01"))
-        .end_date(date("2026-01-31"))
-        .execute()
-        .await
+    within(
+        c.get_affiliate_report()
+            .start_date(date("2026-01-01"))
+            .end_date(date("2026-01-31"))
+            .execute(),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -137,13 +139,15 @@ async fn record_conversion_without_unique_id_is_sent_exactly_once_when_the_conne
 ) {
     // The server reads (and so records) the conversion, then drops the connection.
     let server = ScriptedServer::start(vec![Reply::Drop, Reply::json(200, recorded())]).await;
-    let e = client(&server, fast_retries(5))
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .execute()
-        .await
-        .unwrap_err();
+    let e = within(
+        client(&server, fast_retries(5))
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .execute(),
+    )
+    .await
+    .unwrap_err();
     // The error says honestly that it may have been recorded, and is not to be retried.
     assert!(
         matches!(&e, Error::OutcomeUnknown { cause, .. } if matches!(**cause, Error::Transport { .. })),
@@ -177,13 +181,15 @@ async fn record_conversion_without_unique_id_is_not_retried_on_5xx_either() {
         Reply::json(200, recorded()),
     ])
     .await;
-    let e = client(&server, fast_retries(5))
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .execute()
-        .await
-        .unwrap_err();
+    let e = within(
+        client(&server, fast_retries(5))
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .execute(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
     assert!(
         e.may_have_created_data(),
@@ -195,14 +201,16 @@ async fn record_conversion_without_unique_id_is_not_retried_on_5xx_either() {
 #[tokio::test]
 async fn record_conversion_with_unique_id_is_retried_to_success() {
     let server = ScriptedServer::start(vec![Reply::Drop, Reply::json(200, recorded())]).await;
-    let done = client(&server, fast_retries(5))
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .unique_id("ORD-1")
-        .execute()
-        .await
-        .unwrap();
+    let done = within(
+        client(&server, fast_retries(5))
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .unique_id("ORD-1")
+            .execute(),
+    )
+    .await
+    .unwrap();
     assert_eq!(done.conversion.conversion_id, 998877);
     let targets = server.targets();
     assert_eq!(targets.len(), 2);
@@ -219,16 +227,18 @@ async fn record_conversion_that_never_connected_is_a_plain_transport_error() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let e = Client::builder(base_url, KEY)
-        .retry(fast_retries(3))
-        .build()
-        .unwrap()
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .execute()
-        .await
-        .unwrap_err();
+    let e = within(
+        Client::builder(base_url, KEY)
+            .retry(fast_retries(3))
+            .build()
+            .unwrap()
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .execute(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             e,
@@ -249,14 +259,16 @@ async fn record_conversion_that_timed_out_after_sending_may_have_been_recorded()
         Box::new(Reply::json(200, recorded())),
     )])
     .await;
-    let e = client(&server, fast_retries(5))
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .with_options(cake_client::CallOptions::new().timeout(Duration::from_millis(100)))
-        .execute()
-        .await
-        .unwrap_err();
+    let e = within(
+        client(&server, fast_retries(5))
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .with_options(cake_client::CallOptions::new().timeout(Duration::from_millis(100)))
+            .execute(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&e, Error::OutcomeUnknown { cause, .. }
             if matches!(**cause, Error::Transport { kind: cake_client::TransportKind::Timeout, .. })),
@@ -269,25 +281,29 @@ async fn record_conversion_that_timed_out_after_sending_may_have_been_recorded()
 async fn record_conversion_whose_200_cannot_be_read_may_have_been_recorded() {
     let server =
         ScriptedServer::start(vec![Reply::json(200, json!({"request_status": "Success"}))]).await;
-    let e = client(&server, fast_retries(5))
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .execute()
-        .await
-        .unwrap_err();
+    let e = within(
+        client(&server, fast_retries(5))
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .execute(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&e, Error::OutcomeUnknown { cause, .. } if matches!(**cause, Error::Decode { .. })),
         "{e:?}"
     );
     // With a unique_id the same failure is what it is: repeating the call is safe.
-    let e = client(&server, fast_retries(1))
-        .record_conversion()
-        .click_id("a1b2")
-        .offer_id(12345u32)
-        .unique_id("ORD-1")
-        .execute()
-        .await
-        .unwrap_err();
+    let e = within(
+        client(&server, fast_retries(1))
+            .record_conversion()
+            .click_id("a1b2")
+            .offer_id(12345u32)
+            .unique_id("ORD-1")
+            .execute(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
 }

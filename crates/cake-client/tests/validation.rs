@@ -141,6 +141,40 @@ async fn start_date_after_end_date_is_refused() {
     .await;
 }
 
+/// A range of one day is a range (start on end); a date `YYYY-MM-DD` cannot show is refused, not
+/// sent as other digits; and every digit of a date goes out as it is (years, months and days
+/// whose digits differ from one place to the next).
+#[tokio::test]
+async fn dates_go_out_digit_for_digit_and_a_one_day_range_is_a_range() {
+    let server = MockServer::start_async().await;
+    let c = client(&server);
+    let sent = server
+        .mock_async(|when, then| {
+            when.path("/api/2/conversions.json")
+                .query_param("start_date", "1987-12-25")
+                .query_param("end_date", "1987-12-25");
+            then.status(200).json_body(
+                serde_json::json!({"request_status":"Success","total_rows":0,"conversions":[]}),
+            );
+        })
+        .await;
+    let day = date("1987-12-25");
+    c.get_conversions()
+        .start_date(day)
+        .end_date(day)
+        .execute()
+        .await
+        .unwrap();
+    sent.assert_async().await;
+    let far = chrono::NaiveDate::from_ymd_opt(10000, 1, 1).unwrap();
+    assert_rejected(
+        &server,
+        "end_date",
+        c.get_conversions().start_date(day).end_date(far).execute(),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn ids_below_one_empty_click_ids_and_negative_money_are_refused() {
     let server = MockServer::start_async().await;

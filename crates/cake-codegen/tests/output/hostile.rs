@@ -158,6 +158,70 @@ pub mod types {
                 })
         }
     }
+    ///`GetLabelLabel`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct GetLabelLabel(::std::string::String);
+    impl ::std::ops::Deref for GetLabelLabel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetLabelLabel> for ::std::string::String {
+        fn from(value: GetLabelLabel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetLabelLabel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetLabelLabel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetLabelLabel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetLabelLabel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`GetOfferReportCopySortOrder`
     #[derive(
         ::serde::Deserialize,
@@ -1946,6 +2010,16 @@ pub mod builder {
             self.values.code = crate::sending::Slot::from_try(value);
             self
         }
+        ///Money a body uses too, so `Money` here rather than `MoneyParam`.
+        ///
+        ///`price` (query).
+        pub fn price<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::cake_client::Money>,
+        {
+            self.values.price = crate::sending::Slot::from_try(value);
+            self
+        }
         /// Sends the request and returns its decoded body, or this crate's
         /// [`Error`](crate::Error). The request is held to the spec before anything is
         /// sent.
@@ -2008,6 +2082,13 @@ pub mod builder {
                             crate::spec::parse_value::<types::GetThingCode>(name, value)?,
                         )
                     }
+                    6usize => {
+                        self.price(
+                            crate::spec::parse_value::<
+                                ::cake_client::Money,
+                            >(name, value)?,
+                        )
+                    }
                     _ => return Err(crate::spec::unknown_param(2usize, name)),
                 },
             )
@@ -2026,6 +2107,93 @@ pub mod builder {
             sending.param(3usize, &self.values.big);
             sending.param(4usize, &self.values.ratio);
             sending.param(5usize, &self.values.code);
+            sending.param(6usize, &self.values.price);
+        }
+        fn decode(
+            body: &[u8],
+        ) -> ::std::result::Result<Self::Output, ::serde_json::Error> {
+            ::serde_json::from_slice(body)
+        }
+    }
+    ///Builder for [`Client::get_label`](crate::Client::get_label): the Get Label.
+    #[derive(Debug, Clone)]
+    pub struct GetLabel<'a> {
+        client: &'a crate::Client,
+        values: values::GetLabel,
+    }
+    impl<'a> GetLabel<'a> {
+        /// A request with no parameter set yet, to be sent by `client`.
+        pub fn new(client: &'a crate::Client) -> Self {
+            Self {
+                client,
+                values: ::std::default::Default::default(),
+            }
+        }
+        ///The `label` parameter.
+        ///
+        ///`label` (path, required).
+        pub fn label<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetLabelLabel>,
+        {
+            self.values.label = crate::sending::Slot::from_try(value);
+            self
+        }
+        /// Sends the request and returns its decoded body, or this crate's
+        /// [`Error`](crate::Error). The request is held to the spec before anything is
+        /// sent.
+        pub async fn execute(
+            self,
+        ) -> ::std::result::Result<types::Failure, crate::Error> {
+            crate::call::execute(self, crate::CallOptions::default()).await
+        }
+        /// [`Self::execute`], with the answer's status, headers and number of attempts
+        /// beside the decoded body.
+        pub async fn execute_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::Failure>, crate::Error> {
+            crate::call::execute_with_response(self, crate::CallOptions::default()).await
+        }
+        /// This request with settings of its own (timeout, retry policy) that override the
+        /// client's; then `execute()` or `execute_with_response()` (or, on a list,
+        /// `stream()`).
+        pub fn with_options(
+            self,
+            options: crate::CallOptions,
+        ) -> crate::call::WithOptions<Self> {
+            crate::call::WithOptions::new(self, options)
+        }
+        /// Sets a parameter by its name in the spec from its text (`"row_limit"`, `"50"`),
+        /// for tools that take parameters as text (the `cake` command). The value is held
+        /// to the spec first: an unknown name or a bad value is
+        /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        pub fn set_param(
+            self,
+            name: &str,
+            value: &str,
+        ) -> ::std::result::Result<Self, crate::Error> {
+            Ok(
+                match crate::spec::check_param_at(3usize, name, value)? {
+                    0usize => {
+                        self.label(
+                            crate::spec::parse_value::<
+                                types::GetLabelLabel,
+                            >(name, value)?,
+                        )
+                    }
+                    _ => return Err(crate::spec::unknown_param(3usize, name)),
+                },
+            )
+        }
+    }
+    impl crate::call::Request for GetLabel<'_> {
+        type Output = types::Failure;
+        const OPERATION: usize = 3usize;
+        fn client(&self) -> &crate::Client {
+            self.client
+        }
+        fn write(&self, sending: &mut crate::sending::Sending<'_>) {
+            sending.param(0usize, &self.values.label);
         }
         fn decode(
             body: &[u8],
@@ -2083,8 +2251,8 @@ pub mod builder {
         ) -> ::std::result::Result<Self, crate::Error> {
             let _ = self;
             Err(
-                match crate::spec::check_param_at(3usize, name, value) {
-                    Ok(_) => crate::spec::unknown_param(3usize, name),
+                match crate::spec::check_param_at(4usize, name, value) {
+                    Ok(_) => crate::spec::unknown_param(4usize, name),
                     Err(e) => e,
                 },
             )
@@ -2092,7 +2260,7 @@ pub mod builder {
     }
     impl crate::call::Request for Builder<'_> {
         type Output = types::Failure;
-        const OPERATION: usize = 3usize;
+        const OPERATION: usize = 4usize;
         fn client(&self) -> &crate::Client {
             self.client
         }
@@ -2151,8 +2319,8 @@ pub mod builder {
         ) -> ::std::result::Result<Self, crate::Error> {
             let _ = self;
             Err(
-                match crate::spec::check_param_at(4usize, name, value) {
-                    Ok(_) => crate::spec::unknown_param(4usize, name),
+                match crate::spec::check_param_at(5usize, name, value) {
+                    Ok(_) => crate::spec::unknown_param(5usize, name),
                     Err(e) => e,
                 },
             )
@@ -2160,7 +2328,7 @@ pub mod builder {
     }
     impl crate::call::Request for Builder2<'_> {
         type Output = ();
-        const OPERATION: usize = 4usize;
+        const OPERATION: usize = 5usize;
         fn client(&self) -> &crate::Client {
             self.client
         }
@@ -2215,6 +2383,11 @@ pub mod builder {
             pub(super) big: crate::sending::Slot<i64>,
             pub(super) ratio: crate::sending::Slot<f64>,
             pub(super) code: crate::sending::Slot<types::GetThingCode>,
+            pub(super) price: crate::sending::Slot<::cake_client::Money>,
+        }
+        #[derive(Debug, Clone, Default)]
+        pub(super) struct GetLabel {
+            pub(super) label: crate::sending::Slot<types::GetLabelLabel>,
         }
         #[derive(Debug, Clone, Default)]
         pub(super) struct Builder {}
@@ -2242,6 +2415,12 @@ Sends `GET /api/2/collide.json`.*/
 Sends `GET /api/2/things/{thingId}.json`.*/
     pub fn get_thing(&self) -> builder::GetThing<'_> {
         builder::GetThing::new(self)
+    }
+    /**Get Label
+
+Sends `GET /api/2/labels/{label}.json`.*/
+    pub fn get_label(&self) -> builder::GetLabel<'_> {
+        builder::GetLabel::new(self)
     }
     /**An operation named like the client's own method
 
@@ -3010,6 +3189,8 @@ pub mod query {
         pub ratio: ::std::option::Option<f64>,
         ///
         pub code: ::std::option::Option<::std::string::String>,
+        ///Money a body uses too, so `Money` here rather than `MoneyParam`.
+        pub price: ::std::option::Option<::rust_decimal::Decimal>,
     }
     impl GetThingQuery {
         /// The operation's `operationId`.
@@ -3026,6 +3207,8 @@ pub mod query {
         pub const RATIO: &'static str = "ratio";
         ///The name of [`Self::code`] in a request.
         pub const CODE: &'static str = "code";
+        ///The name of [`Self::price`] in a request.
+        pub const PRICE: &'static str = "price";
         /// Parses a query (without the api_key) as the spec says: every rule of
         /// [`OperationSpec::validate`](crate::spec::OperationSpec::validate), then each
         /// value into its field.
@@ -3148,6 +3331,25 @@ pub mod query {
                 }
                 None => None,
             };
+            let price: ::std::option::Option<::rust_decimal::Decimal> = match pairs
+                .iter()
+                .find(|(k, _)| *k == "price")
+            {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::rust_decimal::Decimal>()
+                            .ok()
+                            .ok_or_else(|| crate::spec::ParamError {
+                                parameter: "price".into(),
+                                message: format!(
+                                    "{text:?} does not parse as this parameter's type"
+                                ),
+                            })?,
+                    )
+                }
+                None => None,
+            };
             Ok(Self {
                 thing_id: thing_id
                     .ok_or_else(|| crate::spec::ParamError {
@@ -3167,6 +3369,7 @@ pub mod query {
                     })?,
                 ratio,
                 code,
+                price,
             })
         }
         /// The query as pairs, as [`Self::from_pairs`] reads them back.
@@ -3185,6 +3388,63 @@ pub mod query {
             if let Some(v) = &self.code {
                 pairs.push(("code", v.to_string()));
             }
+            if let Some(v) = &self.price {
+                pairs.push(("price", v.to_string()));
+            }
+            pairs
+        }
+    }
+    ///The Get Label's query, typed: one field per parameter of the spec (optional ones without a default are `Option`s; a default fills an absent one).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetLabelQuery {
+        ///
+        pub label: ::std::string::String,
+    }
+    impl GetLabelQuery {
+        /// The operation's `operationId`.
+        pub const OPERATION_ID: &'static str = "getLabel";
+        ///The name of [`Self::label`] in a request.
+        pub const LABEL: &'static str = "label";
+        /// Parses a query (without the api_key) as the spec says: every rule of
+        /// [`OperationSpec::validate`](crate::spec::OperationSpec::validate), then each
+        /// value into its field.
+        pub fn from_pairs<'q>(
+            query: impl IntoIterator<Item = (&'q str, &'q str)>,
+        ) -> Result<Self, crate::spec::ParamError> {
+            let pairs: Vec<(&str, &str)> = query.into_iter().collect();
+            crate::spec::operations()[3usize].validate(pairs.iter().copied())?;
+            let label: ::std::option::Option<::std::string::String> = match pairs
+                .iter()
+                .find(|(k, _)| *k == "label")
+            {
+                Some((_, text)) => {
+                    Some(
+                        text
+                            .parse::<::std::string::String>()
+                            .ok()
+                            .ok_or_else(|| crate::spec::ParamError {
+                                parameter: "label".into(),
+                                message: format!(
+                                    "{text:?} does not parse as this parameter's type"
+                                ),
+                            })?,
+                    )
+                }
+                None => None,
+            };
+            Ok(Self {
+                label: label
+                    .ok_or_else(|| crate::spec::ParamError {
+                        parameter: "label".into(),
+                        message: "is required".into(),
+                    })?,
+            })
+        }
+        /// The query as pairs, as [`Self::from_pairs`] reads them back.
+        pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+            #[allow(unused_mut)]
+            let mut pairs = Vec::new();
+            pairs.push(("label", self.label.to_string()));
             pairs
         }
     }
@@ -3201,7 +3461,7 @@ pub mod query {
             query: impl IntoIterator<Item = (&'q str, &'q str)>,
         ) -> Result<Self, crate::spec::ParamError> {
             let pairs: Vec<(&str, &str)> = query.into_iter().collect();
-            crate::spec::operations()[3usize].validate(pairs.iter().copied())?;
+            crate::spec::operations()[4usize].validate(pairs.iter().copied())?;
             Ok(Self {})
         }
         /// The query as pairs, as [`Self::from_pairs`] reads them back.
@@ -3224,7 +3484,7 @@ pub mod query {
             query: impl IntoIterator<Item = (&'q str, &'q str)>,
         ) -> Result<Self, crate::spec::ParamError> {
             let pairs: Vec<(&str, &str)> = query.into_iter().collect();
-            crate::spec::operations()[4usize].validate(pairs.iter().copied())?;
+            crate::spec::operations()[5usize].validate(pairs.iter().copied())?;
             Ok(Self {})
         }
         /// The query as pairs, as [`Self::from_pairs`] reads them back.
@@ -3244,6 +3504,8 @@ pub mod query {
         GetCollide(GetCollideQuery),
         ///Get Thing.
         GetThing(GetThingQuery),
+        ///Get Label.
+        GetLabel(GetLabelQuery),
         ///An operation named like the client's own method.
         Builder(BuilderQuery),
         ///Another one that snake-cases to the same name.
@@ -3266,6 +3528,7 @@ pub mod query {
                         GetCollideQuery::from_pairs(query).map(Self::GetCollide)
                     }
                     "getThing" => GetThingQuery::from_pairs(query).map(Self::GetThing),
+                    "getLabel" => GetLabelQuery::from_pairs(query).map(Self::GetLabel),
                     "builder" => BuilderQuery::from_pairs(query).map(Self::Builder),
                     "Builder" => Builder2Query::from_pairs(query).map(Self::Builder2),
                     _ => return None,
@@ -3278,6 +3541,7 @@ pub mod query {
                 Self::GetOfferReportCopy(_) => Operation::GetOfferReportCopy,
                 Self::GetCollide(_) => Operation::GetCollide,
                 Self::GetThing(_) => Operation::GetThing,
+                Self::GetLabel(_) => Operation::GetLabel,
                 Self::Builder(_) => Operation::Builder,
                 Self::Builder2(_) => Operation::Builder2,
             }
@@ -3292,6 +3556,7 @@ pub mod query {
                 Self::GetOfferReportCopy(q) => q.to_pairs(),
                 Self::GetCollide(q) => q.to_pairs(),
                 Self::GetThing(q) => q.to_pairs(),
+                Self::GetLabel(q) => q.to_pairs(),
                 Self::Builder(q) => q.to_pairs(),
                 Self::Builder2(q) => q.to_pairs(),
             }
@@ -3309,6 +3574,8 @@ pub mod query {
         GetCollide,
         ///Get Thing (`getThing`).
         GetThing,
+        ///Get Label (`getLabel`).
+        GetLabel,
         ///An operation named like the client's own method (`builder`).
         Builder,
         ///Another one that snake-cases to the same name (`Builder`).
@@ -3320,6 +3587,7 @@ pub mod query {
             Self::GetOfferReportCopy,
             Self::GetCollide,
             Self::GetThing,
+            Self::GetLabel,
             Self::Builder,
             Self::Builder2,
         ];
@@ -3329,6 +3597,7 @@ pub mod query {
                 "getOfferReportCopy" => Some(Self::GetOfferReportCopy),
                 "get_collide" => Some(Self::GetCollide),
                 "getThing" => Some(Self::GetThing),
+                "getLabel" => Some(Self::GetLabel),
                 "builder" => Some(Self::Builder),
                 "Builder" => Some(Self::Builder2),
                 _ => None,
@@ -3340,6 +3609,7 @@ pub mod query {
                 Self::GetOfferReportCopy => "getOfferReportCopy",
                 Self::GetCollide => "get_collide",
                 Self::GetThing => "getThing",
+                Self::GetLabel => "getLabel",
                 Self::Builder => "builder",
                 Self::Builder2 => "Builder",
             }
@@ -3761,6 +4031,43 @@ pub(crate) mod table {
                         min_length: 0u64,
                         max_length: None,
                         pattern: Some("^[A-Z]{2}$"),
+                        values: &[],
+                    },
+                },
+                ParamSpec {
+                    name: "price",
+                    location: Location::Query,
+                    description: "Money a body uses too, so `Money` here rather than `MoneyParam`.",
+                    required: false,
+                    default: None,
+                    kind: ParamKind::Decimal {
+                        min: Some("0"),
+                        max: None,
+                        decimals: Some(2u32),
+                    },
+                },
+            ],
+            paging: None,
+            date_range: None,
+        },
+        OperationSpec {
+            id: "getLabel",
+            method: "GET",
+            path: "/api/2/labels/{label}.json",
+            summary: "Get Label",
+            creates_data: false,
+            idempotency_key: None,
+            params: &[
+                ParamSpec {
+                    name: "label",
+                    location: Location::Path,
+                    description: "",
+                    required: true,
+                    default: None,
+                    kind: ParamKind::String {
+                        min_length: 1u64,
+                        max_length: None,
+                        pattern: None,
                         values: &[],
                     },
                 },
@@ -4196,6 +4503,15 @@ pub mod mock {
                     None => Self(self.0.query_param_missing("code")),
                 }
             }
+            pub fn price<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a ::cake_client::Money>>,
+            {
+                match value.into() {
+                    Some(value) => Self(self.0.query_param("price", value.to_string())),
+                    None => Self(self.0.query_param_missing("price")),
+                }
+            }
         }
         ///How the mock answers the Get Thing.
         pub struct GetThingThen(::httpmock::Then);
@@ -4224,6 +4540,59 @@ pub mod mock {
                     self
                         .0
                         .status(404u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        ///What a request to the Get Label must be.
+        pub struct GetLabelWhen(::httpmock::When);
+        impl GetLabelWhen {
+            /// Matches the operation's method and path.
+            pub fn new(inner: ::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::httpmock::Method::GET)
+                        .path_matches(
+                            ::regex::Regex::new("^/api/2/labels/[^/]*\\.json$")
+                                .expect("the path's pattern is valid"),
+                        ),
+                )
+            }
+            /// The wrapped `When`.
+            pub fn into_inner(self) -> ::httpmock::When {
+                self.0
+            }
+            pub fn label<'a>(self, value: &'a types::GetLabelLabel) -> Self {
+                let pattern = "^/api/2/labels/{value}\\.json$"
+                    .replace("{value}", &::regex::escape(&value.to_string()));
+                Self(
+                    self
+                        .0
+                        .path_matches(
+                            ::regex::Regex::new(&pattern)
+                                .expect("an escaped value makes a valid pattern"),
+                        ),
+                )
+            }
+        }
+        ///How the mock answers the Get Label.
+        pub struct GetLabelThen(::httpmock::Then);
+        impl GetLabelThen {
+            /// Wraps `inner`.
+            pub fn new(inner: ::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            /// The wrapped `Then`.
+            pub fn into_inner(self) -> ::httpmock::Then {
+                self.0
+            }
+            ///Answers 200: The label's count.
+            pub fn ok(self, value: &types::Failure) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
                         .header("content-type", "application/json")
                         .json_body_obj(value),
                 )
@@ -4324,6 +4693,10 @@ pub mod mock {
         fn get_thing<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
             F: FnOnce(operations::GetThingWhen, operations::GetThingThen);
+        ///Mocks the Get Label: `when` matches its requests, `then` answers.
+        fn get_label<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetLabelWhen, operations::GetLabelThen);
         ///Mocks the An operation named like the client's own method: `when` matches its requests, `then` answers.
         fn builder_2<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
         where
@@ -4367,6 +4740,17 @@ pub mod mock {
                 config_fn(
                     operations::GetThingWhen::new(when),
                     operations::GetThingThen::new(then),
+                )
+            })
+        }
+        fn get_label<F>(&self, config_fn: F) -> ::httpmock::Mock<'_>
+        where
+            F: FnOnce(operations::GetLabelWhen, operations::GetLabelThen),
+        {
+            self.mock(|when, then| {
+                config_fn(
+                    operations::GetLabelWhen::new(when),
+                    operations::GetLabelThen::new(then),
                 )
             })
         }

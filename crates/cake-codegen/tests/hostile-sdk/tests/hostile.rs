@@ -171,6 +171,7 @@ async fn header_and_path_parameters_go_where_the_spec_puts_them_and_inline_money
                 .header("x-request-source", "payouts service")
                 .query_param("big", "-9223372036854775808")
                 .query_param("code", "US")
+                .query_param("price", "12.50")
                 .query_param_missing("thingId");
             then.status(200).header("content-type", "application/json").body(
                 r#"{"request_status":"Success","thing":{"id":7,"price":12.340000000001,"state":"old","seen":"2026-01-15 09:42:11"}}"#,
@@ -184,6 +185,7 @@ async fn header_and_path_parameters_go_where_the_spec_puts_them_and_inline_money
         .x_request_source("payouts service")
         .big(i64::MIN)
         .code("US")
+        .price(hostile_sdk::Money::from(dec!(12.50)))
         .execute()
         .await
         .unwrap();
@@ -288,9 +290,31 @@ async fn operations_named_like_the_clients_methods_and_the_typed_mocks_work() {
     named_builder.assert();
     ping.assert();
     thing.assert();
-    assert_eq!(query::Operation::ALL.len(), 5);
+    assert_eq!(query::Operation::ALL.len(), 6);
     assert_eq!(
         query::Operation::from_id("Builder"),
         Some(query::Operation::Builder2)
     );
+}
+
+#[tokio::test]
+async fn a_path_parameter_is_one_segment_whatever_its_text() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/api/2/labels/a%20b%2Fc%3F%C3%A9-._~Z9.json");
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(r#"{"request_status":"Failure","message":"labelled"}"#);
+        })
+        .await;
+    let got = client(&server)
+        .get_label()
+        .label("a b/c?é-._~Z9")
+        .execute()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(got.message, "labelled");
 }
