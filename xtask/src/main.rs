@@ -45,7 +45,7 @@
 //!   spec, reader and generator build outside the workspace), `consumer` (and again with the newest
 //!   versions its requirements admit), then README's test command, `cargo test --workspace
 //!   --all-features` (skipped with `--no-test`, which `.ci/run` uses before calling that command
-//!   itself).
+//!   itself); and `mutants --in-diff HEAD~1` when cargo-mutants is installed.
 
 mod public_api;
 mod serde_features;
@@ -710,6 +710,12 @@ fn ci(no_test: bool) -> Result<(), String> {
     )?;
     consumer(false)?;
     consumer(true)?;
+    // The request path's tests catch every mutant of what the last commit changed in it.
+    if cargo_stdout(&["mutants", "--version"]).is_err() {
+        println!("mutants: cargo-mutants is not installed, skipped (install: {MUTANTS})");
+    } else if git(&["rev-parse", "--verify", "--quiet", "HEAD~1"]).is_ok() {
+        mutants(Some("HEAD~1"))?;
+    }
     if !no_test {
         cargo(TEST_COMMAND)?;
     }

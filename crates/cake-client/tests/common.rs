@@ -8,9 +8,18 @@ pub const KEY: &str = "k3y-SECRET-4f9a";
 
 pub fn client(server: &MockServer) -> Client {
     Client::builder(server.base_url(), KEY)
-        .retry(RetryPolicy::none())
+        .retry(once())
         .build()
         .unwrap()
+}
+
+/// One attempt, within 3 seconds in all: what `RetryPolicy::none()` does, with a short time
+/// budget, so that a test whose calls would be retried by mistake ends in seconds.
+pub fn once() -> RetryPolicy {
+    RetryPolicy {
+        max_elapsed: std::time::Duration::from_secs(3),
+        ..RetryPolicy::none()
+    }
 }
 
 pub fn date(s: &str) -> chrono::NaiveDate {
@@ -35,10 +44,15 @@ pub fn fast_retries(attempts: u32) -> RetryPolicy {
     }
 }
 
-/// A client of a [`ScriptedServer`] with this retry policy.
+/// A client of a [`ScriptedServer`] with this retry policy, its time budget 5 seconds at most
+/// (so that a test whose calls would be retried by mistake ends in seconds).
 pub fn scripted_client(server: &ScriptedServer, retry: RetryPolicy) -> Client {
+    let max_elapsed = retry.max_elapsed.min(std::time::Duration::from_secs(5));
     Client::builder(&server.base_url, KEY)
-        .retry(retry)
+        .retry(RetryPolicy {
+            max_elapsed,
+            ..retry
+        })
         .build()
         .unwrap()
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use cake_client::{Client, Error, RetryPolicy, TransportKind};
+use cake_client::{Client, Error, TransportKind};
 use common::{client, date, KEY};
 use httpmock::MockServer;
 use serde_json::json;
@@ -153,7 +153,7 @@ async fn a_refused_connection_is_a_connect_transport_error_without_the_url() {
         .unwrap()
         .port();
     let c = Client::builder(format!("http://127.0.0.1:{port}"), KEY)
-        .retry(RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     let e = offer_report(&c).await.unwrap_err();
@@ -183,7 +183,7 @@ async fn a_slow_server_is_a_timeout_transport_error() {
         .await;
     let c = Client::builder(server.base_url(), KEY)
         .timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     let e = offer_report(&c).await.unwrap_err();
@@ -340,7 +340,7 @@ async fn a_one_letter_key_is_hidden_without_garbling_the_message() {
         })
         .await;
     let c = Client::builder(server.base_url(), "k")
-        .retry(RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     let e = offer_report(&c).await.unwrap_err();

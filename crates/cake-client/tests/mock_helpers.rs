@@ -1,7 +1,9 @@
 //! The typed httpmock helpers (feature `mock`) that other teams use to stand in for CAKE in their
 //! own tests: the same types as the SDK, generated from the same spec.
 
-use cake_client::{mock::MockServerExt, types, Client, Error, RetryPolicy};
+mod common;
+
+use cake_client::{mock::MockServerExt, types, Client, Error};
 use httpmock::MockServer;
 use rust_decimal_macros::dec;
 
@@ -33,7 +35,7 @@ async fn a_typed_mock_answers_a_typed_call() {
         then.ok(&body);
     });
     let client = Client::builder(server.base_url(), "key")
-        .retry(RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     let got = client
@@ -63,7 +65,7 @@ async fn a_typed_failure_comes_back_as_the_api_error() {
         );
     });
     let client = Client::builder(server.base_url(), "key")
-        .retry(RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     // With a `unique_id`: without one, a 5xx to Record Conversion is `Error::OutcomeUnknown`.

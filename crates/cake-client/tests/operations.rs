@@ -312,8 +312,8 @@ async fn every_request_carries_its_headers_once() {
                     .body(report);
             })
             .await;
-        let mut builder = cake_client::Client::builder(server.base_url(), KEY)
-            .retry(cake_client::RetryPolicy::none());
+        let mut builder =
+            cake_client::Client::builder(server.base_url(), KEY).retry(common::once());
         if let Some(agent) = chosen {
             builder = builder.user_agent(agent);
         }
@@ -354,7 +354,7 @@ async fn each_call_goes_to_its_clients_base() {
     let on_first = mock(&first, "/api/2/report/offer.json", report);
     let on_second = mock(&second, "/cake/api/2/report/offer.json", report);
     let with_path = cake_client::Client::builder(format!("{}/cake/", second.base_url()), KEY)
-        .retry(cake_client::RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     assert_eq!(with_path.base_url(), format!("{}/cake", second.base_url()));

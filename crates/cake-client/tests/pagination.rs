@@ -358,6 +358,12 @@ async fn a_page_size_above_the_maximum_fails_before_any_request() {
             .await
             .unwrap_err();
         assert_eq!(e.parameter(), Some("row_limit"), "page size {size}");
+        assert!(
+            e.to_string().contains(&format!(
+                "expected a page size from 1 to 500 for get_conversions, got {size}"
+            )),
+            "the stream's own refusal: {e}"
+        );
     }
     any.assert_calls_async(0).await;
 }
@@ -391,26 +397,34 @@ async fn a_failing_page_ends_the_stream_with_its_error_after_the_rows_before_it(
             prefetch: true,
         });
     assert_eq!(stream.total_rows(), None, "unknown before the first page");
-    assert_eq!(stream.try_next().await.unwrap().unwrap().conversion_id, 1);
-    assert_eq!(stream.total_rows(), Some(6));
-    assert_eq!(stream.try_next().await.unwrap().unwrap().conversion_id, 2);
-    let e = stream.try_next().await.unwrap_err();
+    macro_rules! next {
+        () => {
+            tokio::time::timeout(BOUND, stream.try_next())
+                .await
+                .expect("a row or the end comes in time")
+        };
+    }
+    assert_eq!(next!().unwrap().unwrap().conversion_id, 1);
+    assert_eq!(next!().unwrap().unwrap().conversion_id, 2);
+    let e = next!().unwrap_err();
     assert_eq!(e.parameter(), Some("start_at_row"));
     assert!(
-        stream.try_next().await.unwrap().is_none(),
+        next!().unwrap().is_none(),
         "the stream ends after its error"
     );
+    assert_eq!(stream.total_rows(), Some(6));
 }
 
 #[tokio::test]
 async fn collect_all_gathers_every_page() {
     let server = MockServer::start_async().await;
     let _mocks = serve(&server, Endpoint::Clicks, 7, 10000).await;
-    let all = client(&server)
-        .get_click()
-        .offer_id(12345u32)
-        .collect_all()
-        .await
-        .unwrap();
+    let all = tokio::time::timeout(
+        BOUND,
+        client(&server).get_click().offer_id(12345u32).collect_all(),
+    )
+    .await
+    .expect("the stream ends")
+    .unwrap();
     assert_eq!(all.len(), 7);
 }

@@ -52,6 +52,14 @@ async fn a_traced_call_that_failed_logs_no_api_key() {
     assert_eq!(e.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(server.hits(), 3);
     let text = logs.text();
+    // A transport failure is logged with what failed, its URL redacted.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("CAKE request failed in transport")
+                && l.contains("error=error sending request for url (http://")
+                && l.contains("api_key=***)")),
+        "{text}"
+    );
     for expected in [
         "cake.request",
         "operation_id=\"get_offer_report\"",
@@ -82,7 +90,7 @@ async fn a_get_click_with_no_filter_logs_its_url_without_the_key() {
     )])
     .await;
     let c = Client::builder(&server.base_url, KEY)
-        .retry(RetryPolicy::none())
+        .retry(common::once())
         .build()
         .unwrap();
     let page = c.get_click().execute().await.unwrap();
@@ -103,7 +111,7 @@ async fn a_call_that_is_not_retried_says_why() {
     let server = ScriptedServer::start(vec![Reply::Drop]).await;
     let report = common::within(
         Client::builder(&server.base_url, KEY)
-            .retry(RetryPolicy::none())
+            .retry(common::once())
             .build()
             .unwrap()
             .get_affiliate_report()

@@ -219,18 +219,22 @@ async fn a_camel_case_list_operation_pages_and_its_typed_query_fills_its_default
             })
             .await;
     }
-    let rows: Vec<types::OfferRow> = client(&server)
-        .get_offer_report_copy()
-        .start_date(day("2026-01-01"))
-        .end_date(day("2026-01-31"))
-        .sort_order(types::GetOfferReportCopySortOrder::Desc)
-        .stream_with(hostile_sdk::PageOptions {
-            page_size: Some(2),
-            prefetch: false,
-        })
-        .try_collect()
-        .await
-        .unwrap();
+    let rows: Vec<types::OfferRow> = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client(&server)
+            .get_offer_report_copy()
+            .start_date(day("2026-01-01"))
+            .end_date(day("2026-01-31"))
+            .sort_order(types::GetOfferReportCopySortOrder::Desc)
+            .stream_with(hostile_sdk::PageOptions {
+                page_size: Some(2),
+                prefetch: false,
+            })
+            .try_collect(),
+    )
+    .await
+    .expect("the stream ends")
+    .unwrap();
     let ids: Vec<u32> = rows.iter().map(|r| r.offer_id.get()).collect();
     assert_eq!(ids, [1, 2, 3]);
     let total: hostile_sdk::Money = rows.iter().map(|r| r.revenue).sum();
