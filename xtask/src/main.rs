@@ -5,12 +5,14 @@
 //! - `literals`: lists the string literals in hand-written code that name a spec parameter or
 //!   operation; fails above `spec_literals::LIMIT` or when one has no comment saying why (see
 //!   `spec_literals`).
-//! - `spec-diff [--base GIT_REF]`: lists how spec/cake.yaml differs from its version at GIT_REF
-//!   (default `HEAD`: what the working tree changes), each change breaking or compatible for a
-//!   user of the SDK (`spec_diff`); fails on a breaking change unless cake-client's version was
-//!   bumped for it (major; minor while at 0.x), or is a version still marked `(unreleased)` in
-//!   the base's CHANGELOG.md, and CHANGELOG.md's section for that version names the change's
-//!   place.
+//! - `spec-diff [--base GIT_REF] [--fail-on breaking|warning|info] [--format
+//!   text|markdown|json|junit]`: lists how spec/cake.yaml differs from its version at GIT_REF
+//!   (default `HEAD`: what the working tree changes), each change with its level and identity
+//!   (`spec_diff`, its rules in a table), in the format asked for (`spec_report`); fails when a
+//!   change at or above the `--fail-on` level (default breaking) is neither named by its identity
+//!   in CHANGELOG.md's section of the version nor waived in `spec/waivers.yaml`, or when a
+//!   breaking one comes without cake-client's version bumped for it (major; minor while at 0.x)
+//!   or a version still marked `(unreleased)` in the base's CHANGELOG.md.
 //! - `codegen`: writes the generator's snapshots anew (`crates/cake-codegen/tests/output/`: the
 //!   SDK's generated code for spec/cake.yaml and for each fixture spec), for review; the
 //!   snapshot tests fail until this is run after a change to the spec or the generator.
@@ -53,6 +55,7 @@ mod sim_scale;
 mod spec_check;
 mod spec_diff;
 mod spec_literals;
+mod spec_report;
 
 use std::{
     collections::BTreeSet,
@@ -74,14 +77,11 @@ fn main() -> ExitCode {
             ]
             .concat(),
         ),
-        Some("spec-diff") => match args.get(1).map(String::as_str) {
-            None => spec_diff("HEAD"),
-            Some("--base") => match args.get(2) {
-                Some(base) => spec_diff(base),
-                None => Err("--base needs a git ref, e.g. --base HEAD~1".into()),
-            },
-            Some(other) => Err(format!("spec-diff takes `--base GIT_REF`, not {other:?}")),
-        },
+        Some("spec-diff") if args.get(1).map(String::as_str) == Some("--rules") => {
+            print!("{}", spec_diff::rules_table());
+            Ok(())
+        }
+        Some("spec-diff") => SpecDiffArgs::parse(&args[1..]).and_then(|a| spec_diff(&a)),
         Some("api") => match args.get(1).map(String::as_str) {
             None => api(false),
             Some("--check") => api(true),
@@ -105,7 +105,7 @@ fn main() -> ExitCode {
         }
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] [--fail-on LEVEL] [--format FORMAT] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -300,7 +300,53 @@ fn changelog_section(changelog: &str, version: &str) -> Option<(String, String)>
     section
 }
 
-fn spec_diff(base: &str) -> Result<(), String> {
+/// `spec-diff`'s arguments.
+struct SpecDiffArgs {
+    base: String,
+    fail_on: spec_diff::Level,
+    format: spec_report::Format,
+}
+
+impl SpecDiffArgs {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut out = SpecDiffArgs {
+            base: "HEAD".into(),
+            fail_on: spec_diff::Level::Breaking,
+            format: spec_report::Format::Text,
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let value = args
+                .next()
+                .ok_or_else(|| format!("spec-diff: {flag} needs a value"))?;
+            match flag.as_str() {
+                "--base" => out.base = value.clone(),
+                "--fail-on" => {
+                    out.fail_on = spec_diff::Level::parse(value).ok_or_else(|| {
+                        format!("--fail-on takes breaking, warning or info, not {value:?}")
+                    })?
+                }
+                "--format" => {
+                    out.format = spec_report::Format::parse(value).ok_or_else(|| {
+                        format!("--format takes text, markdown, json or junit, not {value:?}")
+                    })?
+                }
+                other => {
+                    return Err(format!(
+                        "spec-diff takes --base GIT_REF, --fail-on LEVEL and --format FORMAT, not {other:?}"
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The spec's changes against `args.base`, reported in `args.format`; fails when a change at or
+/// above `args.fail_on` is neither named by its identity in the version's CHANGELOG section nor
+/// waived (`spec/waivers.yaml`), or when a breaking one comes without the version bump it needs.
+fn spec_diff(args: &SpecDiffArgs) -> Result<(), String> {
+    let base = args.base.as_str();
     let old_text = git(&["show", &format!("{base}:spec/cake.yaml")])?;
     let new_path = root().join("spec/cake.yaml");
     let new_text = std::fs::read_to_string(&new_path)
@@ -313,71 +359,63 @@ fn spec_diff(base: &str) -> Result<(), String> {
         parse(&old_text, &format!("spec/cake.yaml at {base}"))?,
         parse(&new_text, "spec/cake.yaml")?,
     );
-    let changes = spec_diff::diff(&old, &new);
-    for c in &changes {
-        println!("{c}");
-    }
-    let breaking: Vec<_> = changes
-        .iter()
-        .filter(|c| c.verdict == spec_diff::Verdict::Breaking)
-        .collect();
-    println!(
-        "spec/cake.yaml against {base}: {} breaking, {} compatible change(s)",
-        breaking.len(),
-        changes.len() - breaking.len()
-    );
-    if breaking.is_empty() {
-        return Ok(());
-    }
-    let old_version = workspace_version(&git(&["show", &format!("{base}:Cargo.toml")])?)
-        .ok_or("no [workspace.package] version in the base's Cargo.toml")?;
+    let today = chrono::Utc::now().date_naive();
+    let changes = spec_diff::diff(&old, &new, today);
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     let new_version =
         workspace_version(&manifest).ok_or("no [workspace.package] version in Cargo.toml")?;
     let show = |v: (u64, u64, u64)| format!("{}.{}.{}", v.0, v.1, v.2);
-    // A version whose CHANGELOG section says "unreleased" at the base is still being made: its
-    // breaking changes need no further bump, only their names in its section.
-    let still_unreleased = new_version == old_version && unreleased_at(base, old_version);
-    if !still_unreleased && !bumped_for_breaking(old_version, new_version) {
-        let next = if old_version.0 == 0 {
-            (0, old_version.1 + 1, 0)
-        } else {
-            (old_version.0 + 1, 0, 0)
-        };
-        return Err(format!(
-            "{} breaking change(s) for users of cake-client, and its version is still {} (from {}): \
-             set [workspace.package] version in Cargo.toml to {} or later, and name each change in \
-             CHANGELOG.md under `## {}`",
-            breaking.len(),
-            show(new_version),
-            show(old_version),
-            show(next),
-            show(next)
-        ));
-    }
-    let changelog = std::fs::read_to_string(root().join("CHANGELOG.md")).unwrap_or_default();
     let version = show(new_version);
-    let Some((_, section)) = changelog_section(&changelog, &version) else {
-        return Err(format!(
-            "CHANGELOG.md has no `## {version}` section naming the breaking change(s)"
-        ));
-    };
-    let unnamed: Vec<&str> = breaking
+    let changelog = std::fs::read_to_string(root().join("CHANGELOG.md")).unwrap_or_default();
+    let section = changelog_section(&changelog, &version).map(|(_, s)| s);
+    let waivers = spec_report::waivers(
+        &std::fs::read_to_string(root().join("spec/waivers.yaml")).unwrap_or_default(),
+    )?;
+    let entries = spec_report::standings(changes, args.fail_on, section.as_deref(), &waivers);
+    print!("{}", spec_report::render(&entries, base, args.format));
+
+    let unaccounted: Vec<String> = entries
         .iter()
-        .map(|c| c.place.as_str())
-        .filter(|place| !section.contains(place))
+        .filter(|e| e.standing == spec_report::Standing::Unaccounted)
+        .map(|e| format!("`{}`", e.change.identity()))
         .collect();
-    if !unnamed.is_empty() {
+    let breaking_unwaived = entries.iter().any(|e| {
+        e.change.level() == spec_diff::Level::Breaking
+            && !matches!(e.standing, spec_report::Standing::Waived(_))
+    });
+    if breaking_unwaived {
+        let old_version = workspace_version(&git(&["show", &format!("{base}:Cargo.toml")])?)
+            .ok_or("no [workspace.package] version in the base's Cargo.toml")?;
+        // A version whose CHANGELOG section says "unreleased" at the base is still being made:
+        // its breaking changes need no further bump, only their names in its section.
+        let still_unreleased = new_version == old_version && unreleased_at(base, old_version);
+        if !still_unreleased && !bumped_for_breaking(old_version, new_version) {
+            let next = if old_version.0 == 0 {
+                (0, old_version.1 + 1, 0)
+            } else {
+                (old_version.0 + 1, 0, 0)
+            };
+            return Err(format!(
+                "breaking change(s) for users of cake-client, and its version is still {} (from {}): \
+                 set [workspace.package] version in Cargo.toml to {} or later, and name each change \
+                 in CHANGELOG.md under `## {}` (or waive it in spec/waivers.yaml, saying why)",
+                show(new_version),
+                show(old_version),
+                show(next),
+                show(next)
+            ));
+        }
+    }
+    if !unaccounted.is_empty() {
         return Err(format!(
-            "CHANGELOG.md's `## {version}` section does not name these breaking change(s): {} \
-             (write each place as spec-diff prints it)",
-            unnamed.join(", ")
+            "{} change(s) at or above `{}` are not named in CHANGELOG.md's `## {version}` section \
+             nor waived: {} (write each as spec-diff prints it, place and rule; or add it to \
+             spec/waivers.yaml with the reason)",
+            unaccounted.len(),
+            args.fail_on,
+            unaccounted.join(", ")
         ));
     }
-    println!(
-        "the breaking change(s) come with version {version} (from {}) and are named in CHANGELOG.md",
-        show(old_version)
-    );
     Ok(())
 }
 
@@ -684,7 +722,7 @@ fn ci(no_test: bool) -> Result<(), String> {
     literals()?;
     // The spec against the previous commit's: a breaking change cannot land silently.
     if git(&["rev-parse", "--verify", "--quiet", "HEAD~1"]).is_ok() {
-        spec_diff("HEAD~1")?;
+        spec_diff(&SpecDiffArgs::parse(&["--base".into(), "HEAD~1".into()])?)?;
     } else {
         println!("spec-diff: no previous commit to compare with");
     }
@@ -725,6 +763,51 @@ fn ci(no_test: bool) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::{bumped_for_breaking, changelog_section, workspace_version};
+
+    /// The issue's case: CHANGELOG 0.2.0 names `get_offer_report.offer_id` for another change (its
+    /// int32 maximum); making the parameter required is a change of its own, and fails the gate
+    /// until the section names it by its identity, or a waiver accepts it.
+    #[test]
+    fn offer_id_made_required_fails_the_gate_until_named_or_waived() {
+        use crate::{
+            spec_diff::{diff, Level},
+            spec_report::{standings, Standing, Waiver},
+        };
+        let old: serde_json::Value =
+            serde_yaml_ng::from_str(include_str!("../../spec/cake.yaml")).unwrap();
+        let mut new = old.clone();
+        for p in new["paths"]["/api/2/report/offer.json"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+        {
+            if p["name"] == "offer_id" {
+                p["required"] = serde_json::json!(true);
+            }
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let changes = diff(&old, &new, today);
+        let (_, section) = changelog_section(include_str!("../../CHANGELOG.md"), "0.2.0").unwrap();
+        assert!(
+            section.contains("get_offer_report.offer_id"),
+            "the place is named already"
+        );
+        let standing = |section: &str, waivers: &[Waiver]| {
+            let entries = standings(changes.clone(), Level::Breaking, Some(section), waivers);
+            assert_eq!(entries.len(), 1, "{entries:?}");
+            entries[0].standing.clone()
+        };
+        assert_eq!(standing(&section, &[]), Standing::Unaccounted);
+        let named = format!("{section}\n- `get_offer_report.offer_id: parameter made required`");
+        assert_eq!(standing(&named, &[]), Standing::Named);
+        let waiver = Waiver {
+            change: "get_offer_report.offer_id: parameter made required".into(),
+            reason: "no caller could leave it out".into(),
+        };
+        assert_eq!(
+            standing(&section, &[waiver]),
+            Standing::Waived("no caller could leave it out".into())
+        );
+    }
 
     #[test]
     fn the_workspace_version_is_read_from_its_section() {

@@ -162,7 +162,32 @@ pub fn check(text: &str) -> Vec<String> {
             }
         }
     }
+    deprecations(&raw, "", &mut problems);
     problems
+}
+
+/// Every `x-sunset` in the document, wherever it is (an operation, a parameter, a property of
+/// any schema), dates something `deprecated: true` and is a real day. The model reads those of
+/// operations and parameters; this reaches the response fields and the rest.
+fn deprecations(value: &Value, place: &str, problems: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if map.contains_key(cake_spec::extensions::SUNSET) {
+                if let Err(e) = cake_spec::extensions::deprecation(value) {
+                    problems.push(format!("{}: {e}", place.trim_start_matches('.')));
+                }
+            }
+            for (key, item) in map {
+                deprecations(item, &format!("{place}.{key}"), problems);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                deprecations(item, &format!("{place}[{i}]"), problems);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The schema at a JSON pointer into instances of `schema` (through properties and `$ref`s).
@@ -342,6 +367,41 @@ mod tests {
             assert!(spec().contains(from), "the spec has {from:?}");
             let problems = check(&spec().replacen(from, to, 1)).join("\n");
             assert!(problems.contains(expected), "{to}: {problems}");
+        }
+    }
+
+    #[test]
+    fn a_sunset_anywhere_dates_something_deprecated_and_is_a_day() {
+        let field = "        offer_name: {type: string}\n";
+        assert!(spec().contains(field));
+        let with = |props: &str| {
+            spec().replacen(
+                field,
+                &format!("        offer_name: {{type: string, {props}}}\n"),
+                1,
+            )
+        };
+        assert_eq!(
+            check(&with("deprecated: true, x-sunset: '2027-06-30'")),
+            Vec::<String>::new()
+        );
+        for (props, says) in [
+            (
+                "deprecated: true, x-sunset: '2027-02-30'",
+                "must be a day YYYY-MM-DD, got \"2027-02-30\"",
+            ),
+            (
+                "x-sunset: '2027-06-30'",
+                "x-sunset 2027-06-30 on something not deprecated",
+            ),
+        ] {
+            let problems = check(&with(props)).join("\n");
+            assert!(
+                problems
+                    .contains("components.schemas.OfferReportRow.properties.offer_name: x-sunset"),
+                "{props}: {problems}"
+            );
+            assert!(problems.contains(says), "{props}: {problems}");
         }
     }
 

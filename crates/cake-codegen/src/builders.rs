@@ -102,10 +102,12 @@ fn one(
             p.spec.location.as_str(),
             if p.spec.required { ", required" } else { "" }
         );
+        let deprecated = deprecation(p.spec.deprecated, p.spec.sunset.as_deref(), "parameter");
         quote! {
             #[doc = #doc]
             ///
             #[doc = #place]
+            #deprecated
             pub fn #setter<V>(mut self, value: V) -> Self
             where
                 V: ::std::convert::TryInto<#ty>,
@@ -212,6 +214,7 @@ fn one(
             /// for tools that take parameters as text (the `cake` command). The value is held
             /// to the spec first: an unknown name or a bad value is
             /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+            #[allow(deprecated)]
             pub fn set_param(self, name: &str, value: &str) -> ::std::result::Result<Self, crate::Error> {
                 #set_param
             }
@@ -237,13 +240,27 @@ fn one(
         #list
     };
 
+    let deprecated = deprecation(spec.deprecated, spec.sunset.as_deref(), "operation");
     let method = quote! {
         #[doc = #method_doc]
+        #deprecated
         pub fn #method(&self) -> builder::#name<'_> {
             builder::#name::new(self)
         }
     };
     Ok((builder, value_struct, method))
+}
+
+/// `#[deprecated]` for what the spec deprecates, with its sunset in the note.
+fn deprecation(deprecated: bool, sunset: Option<&str>, what: &str) -> TokenStream {
+    if !deprecated {
+        return TokenStream::new();
+    }
+    let note = match sunset {
+        Some(day) => format!("the spec deprecates this {what}: it goes on {day} (its sunset)"),
+        None => format!("the spec deprecates this {what}"),
+    };
+    quote!(#[deprecated(note = #note)])
 }
 
 /// For a list operation: `ListRequest` (how a page is asked for, where its rows and total

@@ -141,6 +141,42 @@ fn each_hostile_edit_alone_generates_the_sdk() {
     }
 }
 
+/// What the spec deprecates is `#[deprecated]` in the SDK, its sunset in the note: a
+/// parameter's setter, an operation's method.
+#[test]
+fn a_deprecated_parameter_or_operation_is_deprecated_in_rust() {
+    let mut s = spec();
+    let params = offer_report(&mut s)["parameters"].as_array_mut().unwrap();
+    let vertical = params
+        .iter_mut()
+        .find(|p| p["name"] == "vertical_id")
+        .unwrap();
+    vertical["deprecated"] = json!(true);
+    vertical["x-sunset"] = json!("2027-06-30");
+    s["paths"]["/api/2/click.json"]["get"]["deprecated"] = json!(true);
+    let code = generate(&s).unwrap();
+    let setter = "#[deprecated(\n            note = \"the spec deprecates this parameter: it goes on 2027-06-30 (its sunset)\"\n        )]\n        pub fn vertical_id<V>";
+    assert!(
+        code.contains(setter),
+        "no deprecated setter in:\n{}",
+        &code[code
+            .find("pub fn vertical_id")
+            .unwrap_or(0)
+            .saturating_sub(400)..][..800.min(code.len())]
+    );
+    assert!(
+        code.contains("#[deprecated(note = \"the spec deprecates this operation\")]\n    pub fn get_click(&self)"),
+        "no deprecated method"
+    );
+    let mut bad = spec();
+    offer_report(&mut bad)["x-sunset"] = json!("2027-06-30");
+    let e = generate(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("x-sunset 2027-06-30 on something not deprecated"),
+        "{e}"
+    );
+}
+
 #[test]
 fn what_cannot_be_an_sdk_is_an_error_naming_its_place() {
     let cases: Vec<(Edit, &str)> = vec![

@@ -54,6 +54,8 @@ pub struct Operation {
     pub description: Option<String>,
     /// `deprecated: true`.
     pub deprecated: bool,
+    /// When deprecated, the day of its removal (`x-sunset`), if the spec gives one.
+    pub sunset: Option<String>,
     /// Its parameters, the path item's first (see [`params::params`]).
     pub params: Vec<Param>,
     /// Its documented responses, in the document's order.
@@ -296,6 +298,7 @@ impl Document {
         }
         let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_string);
         let ext = |key: &str| op.get(key);
+        let deprecation = extensions::deprecation(op)?;
         let operation = Operation {
             id: op["operationId"].as_str().unwrap_or_default().to_string(),
             method: method.to_uppercase(),
@@ -303,7 +306,8 @@ impl Document {
             pointer,
             summary: text("summary"),
             description: text("description"),
-            deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+            deprecated: deprecation.is_some(),
+            sunset: deprecation.flatten(),
             params,
             responses,
             creates_data: extensions::creates_data(ext(extensions::CREATES_DATA))?,

@@ -44,6 +44,9 @@ pub const CREATES_DATA: &str = "x-cake-creates-data";
 /// The extension's name for the parameter that makes a repeat of such an operation safe.
 pub const IDEMPOTENCY_KEY: &str = "x-cake-idempotency-key";
 
+/// The extension that dates a deprecated operation, parameter or field's removal.
+pub const SUNSET: &str = "x-sunset";
+
 /// Every `x-cake-` extension an operation may carry.
 pub const OPERATION_EXTENSIONS: &[&str] = &[PAGING, DATE_RANGE, CREATES_DATA, IDEMPOTENCY_KEY];
 
@@ -133,6 +136,50 @@ pub fn idempotency_key(value: Option<&Value>) -> Result<Option<String>, String> 
     }
 }
 
+/// Whether `item` (an operation, a parameter, a property) is deprecated, and the day of its
+/// removal (`x-sunset`, `YYYY-MM-DD`) when it has one; an `x-sunset` that is not such a date,
+/// or that dates something not deprecated, is an error.
+pub fn deprecation(item: &Value) -> Result<Option<Option<String>>, String> {
+    let deprecated = item.get("deprecated") == Some(&Value::Bool(true));
+    let sunset = match item.get(SUNSET) {
+        None => None,
+        Some(Value::String(day)) if is_day(day) => Some(day.clone()),
+        Some(other) => return Err(format!("{SUNSET}: must be a day YYYY-MM-DD, got {other}")),
+    };
+    match (deprecated, sunset) {
+        (false, Some(day)) => Err(format!(
+            "{SUNSET} {day} on something not deprecated (`deprecated: true` goes with it)"
+        )),
+        (false, None) => Ok(None),
+        (true, sunset) => Ok(Some(sunset)),
+    }
+}
+
+/// `YYYY-MM-DD`, a real day (years 0000-9999, the Gregorian calendar).
+fn is_day(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
 /// A JSON pointer's segments (see [`crate::refs::segments`]).
 pub use crate::refs::segments;
 
@@ -189,5 +236,23 @@ mod tests {
             Ok(Some("unique_id".into()))
         );
         assert!(idempotency_key(Some(&json!(1))).is_err());
+    }
+
+    #[test]
+    fn a_sunset_dates_only_what_is_deprecated_and_is_a_real_day() {
+        assert_eq!(deprecation(&json!({})), Ok(None));
+        assert_eq!(deprecation(&json!({"deprecated": true})), Ok(Some(None)));
+        assert_eq!(
+            deprecation(&json!({"deprecated": true, "x-sunset": "2028-02-29"})),
+            Ok(Some(Some("2028-02-29".into())))
+        );
+        for bad in [
+            json!({"deprecated": true, "x-sunset": "2027-02-29"}),
+            json!({"deprecated": true, "x-sunset": "2027-6-30"}),
+            json!({"deprecated": true, "x-sunset": 20270630}),
+            json!({"x-sunset": "2027-06-30"}),
+        ] {
+            assert!(deprecation(&bad).is_err(), "{bad}");
+        }
     }
 }

@@ -93,6 +93,8 @@ pub struct Param {
     pub required: bool,
     /// `deprecated: true`.
     pub deprecated: bool,
+    /// When deprecated, the day of its removal (`x-sunset`, `YYYY-MM-DD`), if the spec gives one.
+    pub sunset: Option<String>,
     /// The schema's `default`.
     pub default: Option<Value>,
     /// The schema with every `$ref` inlined.
@@ -173,6 +175,7 @@ fn param(spec: &Value, written: &Value) -> Result<Param, String> {
     let schema = inline_refs(spec, &written_schema).map_err(|e| format!("{name}: {e}"))?;
     let kind = kind(&schema).map_err(|e| format!("{name}: {e}"))?;
     let required = p.get("required") == Some(&Value::Bool(true));
+    let deprecation = crate::extensions::deprecation(p).map_err(|e| format!("{name}: {e}"))?;
     if location == Location::Path && !required {
         return Err(format!("{name}: a path parameter must be `required: true`"));
     }
@@ -184,7 +187,8 @@ fn param(spec: &Value, written: &Value) -> Result<Param, String> {
             .trim()
             .to_string(),
         required,
-        deprecated: p.get("deprecated") == Some(&Value::Bool(true)),
+        deprecated: deprecation.is_some(),
+        sunset: deprecation.flatten(),
         default: schema.get("default").cloned(),
         schema,
         written_schema,

@@ -3387,6 +3387,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -3649,6 +3650,7 @@ as on the Offer Report, so the minimum is 1.*/
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -3881,6 +3883,7 @@ as on the Offer Report, so the minimum is 1.*/
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -4109,6 +4112,7 @@ filters.*/
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -4390,6 +4394,7 @@ filters.*/
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -4654,6 +4659,7 @@ as on the reports, so the minimum is 1.*/
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,

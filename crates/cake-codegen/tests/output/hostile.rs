@@ -1428,6 +1428,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -1766,6 +1767,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -2051,6 +2053,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -2167,6 +2170,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -2244,6 +2248,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
@@ -2312,6 +2317,7 @@ pub mod builder {
         /// for tools that take parameters as text (the `cake` command). The value is held
         /// to the spec first: an unknown name or a bad value is
         /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming it.
+        #[allow(deprecated)]
         pub fn set_param(
             self,
             name: &str,
