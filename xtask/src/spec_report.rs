@@ -207,14 +207,13 @@ pub fn render(entries: &[Entry], base: &str, format: Format) -> String {
                     Standing::Unaccounted => {
                         let _ = writeln!(
                             out,
-                            ">\n      <failure message=\"{}\" type=\"{}\">{}: {}</failure>\n    </testcase>",
+                            ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                             xml(&format!(
                                 "{} change not named in CHANGELOG.md nor waived",
                                 e.change.level()
                             )),
                             xml(e.change.rule.says()),
-                            xml(&e.change.detail),
-                            xml(e.change.rule.why())
+                            xml(&detail_and_why(&e.change))
                         );
                     }
                     other => {
@@ -238,6 +237,15 @@ pub fn render(entries: &[Entry], base: &str, format: Format) -> String {
 }
 
 /// Text as XML character data or an attribute value.
+/// What a failed JUnit case says: the change's detail, when it has one, then why it matters.
+fn detail_and_why(change: &Change) -> String {
+    if change.detail.is_empty() {
+        change.rule.why().to_string()
+    } else {
+        format!("{}: {}", change.detail, change.rule.why())
+    }
+}
+
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -360,6 +368,11 @@ mod tests {
         assert!(stack.is_empty(), "unclosed {stack:?}: {xml}");
         assert_eq!((suites, cases, failures), (1, 4, 1), "{xml}");
         assert!(xml.contains(r#"failures="1""#));
+        // A change without detail says why it matters, and nothing before it.
+        assert!(
+            xml.contains(r#"type="parameter made required">A call without it is now refused before sending.</failure>"#),
+            "{xml}"
+        );
         assert!(
             xml.contains("waived: no CAKE answers more than 50"),
             "{xml}"
