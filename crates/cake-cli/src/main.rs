@@ -6,7 +6,8 @@
 //! the paging ones that `--all` drives.
 //!
 //! With no `--base-url` (or `CAKE_BASE_URL`) it starts the embedded simulator with its demo data
-//! and says so on stderr, so every command works on a fresh machine. It must never print the
+//! and says so on stderr, so every command works on a fresh machine; a command that creates data
+//! runs there only with `--demo`, never by default. It must never print the
 //! api_key (flags' env values are hidden from `--help`, errors come from the SDK's redacted
 //! ones), and never send Record Conversion twice by accident: it adds no retries of its own.
 
@@ -24,7 +25,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  local failure: cannot bind the address, read the --data file, or write the output
-  2  usage: a flag is missing or invalid (nothing was sent)
+  2  usage: a flag is missing or invalid, or record-conversion without a server and without
+     --demo (nothing was sent)
   3  CAKE said no: a Failure answer such as a wrong api_key (401), an invalid parameter (400),
      an unknown click (404) or a click of another offer (409)
   4  CAKE could not be reached or failed: connection, timeout, 429 or 5xx, or an answer that
@@ -32,7 +34,8 @@ Exit codes:
      whether the conversion may have been recorded (check with `cake conversions` first)
 
 Without --base-url or CAKE_BASE_URL, commands run against the embedded CAKE simulator with its
-demo data (said on stderr). --verbose (or RUST_LOG) logs each request on stderr, api_key hidden.
+demo data (said on stderr); record-conversion, which creates data, then needs --demo (else exit
+2, nothing sent). --verbose (or RUST_LOG) logs each request on stderr, api_key hidden.
 Example: cake report offers --start-date 2026-01-01 --end-date 2026-01-31";
 
 // The flags every command takes. The operations' own flags are not here: they are built from
@@ -40,10 +43,14 @@ Example: cake report offers --start-date 2026-01-01 --end-date 2026-01-31";
 #[derive(Debug, Args)]
 #[command(next_display_order = 1000)]
 struct GlobalArgs {
-    /// Your CAKE instance, e.g. https://yourdomain.cakemarketing.com. Without it, the embedded
-    /// simulator with demo data is used.
+    /// Your CAKE instance, e.g. https://yourdomain.cakemarketing.com. Without it, reads run on
+    /// the embedded simulator with demo data; a command that creates data needs --demo for that.
     #[arg(long, env = "CAKE_BASE_URL", global = true)]
     base_url: Option<String>,
+    /// Run on the embedded simulator with its demo data, also a command that creates data
+    /// (record-conversion): what it records there is gone when the command ends.
+    #[arg(long, global = true, conflicts_with = "base_url")]
+    demo: bool,
     /// Your CAKE API key (required with --base-url; `cake serve` accepts this key). Never printed.
     #[arg(long, env = "CAKE_API_KEY", global = true, hide_env_values = true)]
     api_key: Option<String>,
@@ -520,6 +527,7 @@ async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
         Request::Serve(args) => return serve(&args, global.api_key.as_deref()).await,
         Request::Operation(invocation) => invocation,
     };
+    refuse_silent_demo_write(&global, invocation.operation)?;
     // Keep the embedded simulator alive for the whole command.
     let (client, _embedded) = connect(&global).await?;
     let out = std::io::stdout().lock();
@@ -650,6 +658,28 @@ impl Output {
 
 fn write_failure(e: std::io::Error) -> Failure {
     Failure::local(format!("cannot write the output: {e}"))
+}
+
+/// An operation that creates data (`x-cake-creates-data`) is not sent to the embedded demo
+/// simulator unless `--demo` asks for it: in a script whose environment lost `CAKE_BASE_URL`, a
+/// conversion meant for CAKE would be recorded in a simulator that vanishes with the command, and
+/// the command would succeed. Reads keep the embedded default.
+fn refuse_silent_demo_write(
+    global: &GlobalArgs,
+    operation: &spec::OperationSpec,
+) -> Result<(), Failure> {
+    if global.base_url.is_none() && operation.creates_data && !global.demo {
+        return Err(Failure::usage(
+            format!(
+                "{} creates data, and no --base-url or CAKE_BASE_URL is given: nothing was sent \
+                 (it would have gone to the embedded demo simulator and been lost)",
+                operation.summary
+            ),
+            "give --base-url or set CAKE_BASE_URL for your CAKE; --demo records it in the \
+             embedded demo simulator on purpose",
+        ));
+    }
+    Ok(())
 }
 
 /// The SDK client for `--base-url`, or for an embedded demo simulator when there is none.

@@ -42,6 +42,8 @@ fn subcommands() -> Vec<(Vec<&'static str>, &'static str)> {
         (
             vec![
                 "record-conversion",
+                // Data is created on the embedded simulator only when asked for.
+                "--demo",
                 "--click-id",
                 "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
                 "--offer-id",
@@ -381,6 +383,84 @@ async fn a_server_that_says_no_is_exit_3_with_a_hint_and_the_key_never_shown() {
         "{stderr}"
     );
     assert!(!stderr.contains("the-right-key"));
+}
+
+const RECORD: [&str; 5] = [
+    "record-conversion",
+    "--click-id",
+    "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+    "--offer-id",
+    "12345",
+];
+
+/// With no server given, a command that creates data is refused before anything starts: the
+/// embedded simulator is not even started, and the hint names the ways on.
+#[test]
+fn record_conversion_without_a_server_is_refused_unless_demo_is_asked_for() {
+    let output = cake().args(RECORD).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for said in [
+        "error: Record Conversion creates data, and no --base-url or CAKE_BASE_URL is given: nothing was sent",
+        "hint: give --base-url or set CAKE_BASE_URL",
+        "--demo records it in the embedded demo simulator on purpose",
+    ] {
+        assert!(stderr.contains(said), "{said:?} missing from: {stderr}");
+    }
+    assert!(
+        !stderr.contains("using the embedded CAKE simulator"),
+        "the simulator was started: {stderr}"
+    );
+
+    // Asked for: recorded on the embedded simulator as before, and said so.
+    let output = cake()
+        .arg("--demo")
+        .args(RECORD)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("using the embedded CAKE simulator"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("conversion_id,"), "{stdout}");
+    assert!(
+        stdout.contains("a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
+        "{stdout}"
+    );
+
+    // Reads keep the embedded default without --demo.
+    cake()
+        .args([
+            "conversions",
+            "--start-date",
+            "2026-06-01",
+            "--end-date",
+            "2026-06-19",
+        ])
+        .assert()
+        .success();
+}
+
+/// --demo is the embedded simulator: with a server given, by flag or by the environment, it is
+/// a usage error, and nothing is sent.
+#[test]
+fn demo_and_a_server_conflict() {
+    let mut by_flag = cake();
+    by_flag.args(["--base-url", "http://127.0.0.1:9", "--api-key", "k"]);
+    let mut by_env = cake();
+    by_env
+        .env("CAKE_BASE_URL", "http://127.0.0.1:9")
+        .env("CAKE_API_KEY", "k");
+    for mut with_server in [by_flag, by_env] {
+        with_server
+            .arg("--demo")
+            .args(RECORD)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--demo"))
+            .stderr(predicate::str::contains("--base-url"));
+    }
 }
 
 #[test]
