@@ -543,6 +543,8 @@ fn mutants(base: Option<&str>) -> Result<(), String> {
         std::fs::write(&file, diff).map_err(|e| e.to_string())?;
         args.extend(["--in-diff".into(), file.display().to_string()]);
     }
+    // The lists below are read from this run's output only, never a previous run's.
+    let _ = std::fs::remove_dir_all(out.join("mutants.out"));
     let started = std::time::Instant::now();
     println!("$ cargo {}", args.join(" "));
     let status = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
