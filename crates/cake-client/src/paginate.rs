@@ -221,6 +221,9 @@ impl<'a, R: Send + 'a> Stream for RowStream<'a, R> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        // A poll asks for at most one page, then returns (`Pending` until that page wakes it):
+        // whatever the state, a poll never spins.
+        let mut asked = false;
         loop {
             match &mut this.state {
                 State::Failed(e) => {
@@ -253,7 +256,10 @@ impl<'a, R: Send + 'a> Stream for RowStream<'a, R> {
                     this.state = State::Done;
                     return Poll::Ready(Some(Err(e)));
                 }
-                None if this.in_flight.is_none() => this.start_next(),
+                None if this.in_flight.is_none() && !asked => {
+                    asked = true;
+                    this.start_next();
+                }
                 None => return Poll::Pending,
             }
         }
