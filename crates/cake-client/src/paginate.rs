@@ -221,10 +221,11 @@ impl<'a, R: Send + 'a> Stream for RowStream<'a, R> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // A poll asks for at most one page, then returns (`Pending` until that page wakes it):
-        // whatever the state, a poll never spins.
-        let mut asked = false;
-        loop {
+        // A poll does a bounded amount of work. Each turn takes in a page, asks for one or
+        // returns; three turns are the most a poll needs (a page taken in, the next asked for and
+        // polled, a row returned). Past the bound it yields with a wake rather than spin, so no
+        // state of the stream can block its thread.
+        for _ in 0..POLL_TURNS {
             match &mut this.state {
                 State::Failed(e) => {
                     let e = e.take();
@@ -256,12 +257,14 @@ impl<'a, R: Send + 'a> Stream for RowStream<'a, R> {
                     this.state = State::Done;
                     return Poll::Ready(Some(Err(e)));
                 }
-                None if this.in_flight.is_none() && !asked => {
-                    asked = true;
-                    this.start_next();
-                }
+                None if this.in_flight.is_none() => this.start_next(),
                 None => return Poll::Pending,
             }
         }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
+
+/// The turns of [`RowStream::poll_next`]'s loop before it yields (one more than it needs).
+const POLL_TURNS: usize = 4;
