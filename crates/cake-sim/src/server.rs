@@ -522,27 +522,28 @@ impl Simulator {
 
     /// Whether `raw_query` carries exactly the api_key this simulator accepts.
     pub(crate) fn authorized(&self, raw_query: &str) -> bool {
-        let keys: Vec<_> = url::form_urlencoded::parse(raw_query.as_bytes())
-            .filter(|(name, _)| name == cake_client::spec::API_KEY_PARAM)
-            .map(|(_, value)| value)
-            .collect();
-        matches!(keys.as_slice(), [key] if same_secret(key, &self.shared.api_key))
+        self.authorized_params(raw_query).is_some()
     }
 
-    fn answer(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
-        use cake_client::spec::API_KEY_PARAM;
+    /// The parameters of `raw_query` other than the api_key, when it carries exactly the api_key
+    /// this simulator accepts (once, and equal to it); `None` otherwise. The one check of the key.
+    fn authorized_params(&self, raw_query: &str) -> Option<Vec<(String, String)>> {
         let mut api_keys = Vec::new();
-        let mut params: Vec<(String, String)> = Vec::new();
+        let mut params = Vec::new();
         for (name, value) in url::form_urlencoded::parse(raw_query.as_bytes()) {
-            if name == API_KEY_PARAM {
+            if name == cake_client::spec::API_KEY_PARAM {
                 api_keys.push(value);
             } else {
                 params.push((name.into_owned(), value.into_owned()));
             }
         }
-        let authorized =
-            matches!(api_keys.as_slice(), [key] if same_secret(key, &self.shared.api_key));
-        if !authorized {
+        matches!(api_keys.as_slice(), [key] if same_secret(key, &self.shared.api_key))
+            .then_some(params)
+    }
+
+    fn answer(&self, op: &'static OperationSpec, raw_query: &str) -> Response {
+        use cake_client::spec::API_KEY_PARAM;
+        let Some(params) = self.authorized_params(raw_query) else {
             return failure(
                 StatusCode::UNAUTHORIZED,
                 &format!(
@@ -550,7 +551,7 @@ impl Simulator {
                 ),
                 Some(API_KEY_PARAM),
             );
-        }
+        };
         let pairs = params.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let query = match OperationQuery::parse(op.id, pairs) {
             Some(Ok(query)) => query,
