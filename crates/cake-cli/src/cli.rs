@@ -254,10 +254,9 @@ pub(crate) fn param_arg(op: &spec::OperationSpec, param: &'static spec::ParamSpe
 
 /// The operation a command line names, and the parameters given for it as (name, text).
 pub(crate) struct Invocation {
-    /// Which operation, as the exhaustive `match` of the dispatch reads it.
+    /// Which operation, as the exhaustive `match` of the dispatch reads it (its entry in the
+    /// spec's table is `command.spec()`).
     pub(crate) command: Operation,
-    /// Its entry in the spec's table.
-    pub(crate) operation: &'static spec::OperationSpec,
     pub(crate) params: Vec<(&'static str, String)>,
 }
 
@@ -291,11 +290,7 @@ impl Invocation {
                 params.push((param.name, value.clone()));
             }
         }
-        Ok(Self {
-            command,
-            operation: op,
-            params,
-        })
+        Ok(Self { command, params })
     }
 
     /// Sets every parameter given on a builder, each checked against the spec by the SDK.
@@ -313,7 +308,7 @@ impl Invocation {
     /// Paging for `--all`: the limit parameter (`--row-limit`) as the page size, else the
     /// operation's largest page.
     pub(crate) fn page_options(&self) -> cake_client::PageOptions {
-        let limit = self.operation.paging().map(|p| p.limit);
+        let limit = self.command.spec().paging().map(|p| p.limit);
         let page_size = self
             .params
             .iter()

@@ -18,7 +18,7 @@ pub(crate) async fn run(global: GlobalArgs, request: Request) -> Result<(), Fail
         Request::Serve(args) => return serve(&args, global.api_key.as_deref()).await,
         Request::Operation(invocation) => invocation,
     };
-    refuse_silent_demo_write(&global, inv.operation)?;
+    refuse_silent_demo_write(&global, inv.command.spec())?;
     // Keep the embedded simulator alive for the whole command.
     let (client, _embedded) = connect(&global).await?;
     let out = std::io::stdout().lock();
