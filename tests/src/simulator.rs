@@ -15,7 +15,7 @@ use cake_client::{
     query::{GetClickQuery, GetOfferReportQuery},
     Client, RetryPolicy,
 };
-use cake_sim::{server::Clock, RunningSimulator, Simulator, Store};
+use cake_sim::{Clock, RunningSimulator, Simulator, Store};
 
 use crate::target::{Anchor, UpstreamTarget};
 

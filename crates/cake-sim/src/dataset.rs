@@ -48,6 +48,9 @@
 //! Both formats are read by the YAML parser (JSON is YAML's flow syntax): it hands money over as
 //! the text it was written with, which serde_json gives only through features that would change
 //! JSON parsing for every crate in the build.
+//!
+//! Why it is long: the format is one job, its entries and the checks of each entry's references
+//! side by side (a field and the error that names it belong together); a fifth of it is tests.
 
 use std::{collections::BTreeMap, path::Path};
 

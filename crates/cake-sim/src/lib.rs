@@ -8,15 +8,20 @@
 //! `cake_client::spec`, answers are built from `cake_client::types`), never answer 500 or panic
 //! whatever it is sent, and never log or echo the api_key.
 //!
-//! - [`store`]: the data and the arithmetic (no I/O).
-//! - [`dataset`]: the JSON/YAML dataset file format (`cake serve --data FILE`).
-//! - [`demo`]: the built-in demo dataset that reproduces every documented sample, and large
-//!   deterministic stores for load tests.
-//! - [`server`]: the HTTP layer (axum), with the set-up API under `/_sim/` (`setup_api`,
-//!   described by `crates/cake-sim/sim-api.yaml`); `wire` shapes the store's rows into the
-//!   spec's response types.
-//! - [`sandbox`]: scripted faults, the settable clock and the journal of requests.
-//! - [`durable`]: `--state DIR`, every acknowledged change on disk before the answer.
+//! Layers, each using only those below it (`cargo xtask layers` holds that there is no import
+//! cycle):
+//! - [`http`]: the HTTP adapter (axum): a GET on one of the spec's paths becomes a
+//!   [`Simulator::call`], its [`Answer`] the response; the set-up API under `/_sim/` (described
+//!   by `crates/cake-sim/sim-api.yaml`) calls the simulator's set-up methods.
+//! - [`simulator`]: the [`Simulator`], with no transport: its state, start-up, the set-up
+//!   changes (each kept on disk first with `--state`), and the path of every request (faults,
+//!   the api_key, the operation, the journal). A test can drive it all without a socket.
+//! - [`sandbox`]: scripted faults, the settable clock and the journal of requests, as data;
+//!   [`durable`]: `--state DIR`, every acknowledged change on disk before the answer;
+//!   [`dataset`]: the JSON/YAML dataset file format (`cake serve --data FILE`); [`demo`]: the
+//!   built-in demo dataset that reproduces every documented sample, and large deterministic
+//!   stores for load tests; `wire` shapes the store's rows into the spec's response types.
+//! - [`store`]: the data and the arithmetic (no I/O), with its internals under it.
 //!
 //! In a test, start one on a free loopback port and point the SDK at it:
 //!
@@ -34,20 +39,18 @@
 //! # Ok(()) }
 //! ```
 
-mod calendar;
-mod clicks;
 pub mod dataset;
 pub mod demo;
 pub mod durable;
-mod report_index;
+pub mod http;
 pub mod sandbox;
-pub mod server;
-mod setup_api;
+pub mod simulator;
 pub mod store;
 mod wire;
 
 pub use dataset::{Dataset, DatasetError};
 pub use demo::{demo_dataset, demo_store, demo_store_scaled};
-pub use sandbox::{ClockSetting, Fault, FaultPlan, FaultRule, JournalEntry};
-pub use server::{ChangeError, Clock, InjectedFailure, RunningSimulator, Simulator, DEMO_API_KEY};
+pub use http::RunningSimulator;
+pub use sandbox::{Clock, ClockSetting, Fault, FaultPlan, FaultRule, JournalEntry};
+pub use simulator::{Answer, ChangeError, InjectedFailure, Reply, Simulator, DEMO_API_KEY};
 pub use store::Store;

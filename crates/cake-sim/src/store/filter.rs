@@ -7,7 +7,45 @@
 //! Id filters are `u64` so that an id no entity can have (beyond CAKE's `u32`) matches nothing
 //! instead of failing; so does a country the store does not know, or whose code no click has.
 
-use super::{Offer, ReportFilter, Store};
+use chrono::NaiveDate;
+
+use super::model::Offer;
+use super::Store;
+
+/// The filters the reports share. Id filters are `u64` so that an id no entity can have (it
+/// does not fit CAKE's `u32`) matches nothing instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFilter {
+    /// First day, inclusive.
+    pub start_date: NaiveDate,
+    /// Last day, inclusive.
+    pub end_date: NaiveDate,
+    /// Only this offer.
+    pub offer_id: Option<u64>,
+    /// Only this affiliate.
+    pub affiliate_id: Option<u64>,
+    /// Only this advertiser's offers.
+    pub advertiser_id: Option<u64>,
+    /// Only offers of this vertical.
+    pub vertical_id: Option<u64>,
+    /// Only clicks (and their conversions) from this country.
+    pub country_id: Option<u64>,
+}
+
+impl ReportFilter {
+    /// Everything between two days, inclusive.
+    pub fn between(start_date: NaiveDate, end_date: NaiveDate) -> Self {
+        Self {
+            start_date,
+            end_date,
+            offer_id: None,
+            affiliate_id: None,
+            advertiser_id: None,
+            vertical_id: None,
+            country_id: None,
+        }
+    }
+}
 
 /// A filter resolved against the store.
 pub(super) struct Matcher<'a> {

@@ -4,7 +4,7 @@
 //! This module is pure data and arithmetic: it never does I/O, never panics on any input, and
 //! never uses binary floating point for money (only `conversion_rate`, a ratio, is an `f64`).
 //! It returns rows and figures; `wire` shapes them into the SDK's generated types for the HTTP
-//! layer (`server`), so the wire form is the spec's and the store holds none of it.
+//! layer, so the wire form is the spec's and the store holds none of it.
 //!
 //! Decisions where CAKE's documentation is silent, made once here:
 //! - Clicks count on their `click_date`, conversions on their `conversion_date` (CAKE's
@@ -25,27 +25,36 @@
 //! and the errors of putting them in), `seed` (adding entities, clicks and conversions as
 //! given), `record` (Record Conversion), `filter` (the one filter every report and list applies,
 //! with its one `matches`), `figures` (every report figure, from the report index or the clicks
-//! themselves) and `query` (the reports' and lists' rows: sorting, windows). `Store` itself,
-//! its fields and its plain accessors are here.
+//! themselves), `rates` (the conversion rate and EPC, exactly) and `query` (the reports' and
+//! lists' rows: sorting, windows). Under them, the store's internals: `clicks` (the packed click
+//! table), `calendar` (values per day, month and year) and `report_index` (the roll-ups and the
+//! unique-click lists that keep reports from scanning clicks). `Store` itself, its fields and
+//! its plain accessors are here; no module under it imports from a module above the store.
 
 use std::collections::{BTreeMap, HashMap};
-
-use crate::clicks::ClickTable;
-use crate::report_index::ReportIndex;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+mod calendar;
+mod clicks;
 mod figures;
 mod filter;
 mod model;
 mod query;
+mod rates;
 mod record;
+mod report_index;
 mod seed;
 
-pub use figures::{conversion_rate, earnings_per_click, Figures};
+use clicks::ClickTable;
+use report_index::ReportIndex;
+
+pub use figures::Figures;
+pub use filter::ReportFilter;
 pub use model::*;
-pub use query::{ClickQuery, ConversionQuery, ReportFilter, ReportRow, Sort, Totals, Window};
+pub use query::{ClickQuery, ConversionQuery, ReportRow, Sort, Totals, Window};
+pub use rates::{conversion_rate, earnings_per_click};
 
 /// The simulator's whole state. Every mutation keeps its indexes and running totals consistent.
 #[derive(Debug, Clone, Default)]

@@ -2,12 +2,13 @@
 //! in order.
 
 use cake_client::types;
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::figures::{Figures, Group};
-use super::{ClickRecord, ConversionRecord, Store};
-use crate::report_index::Cell;
+use super::filter::ReportFilter;
+use super::model::{ClickRecord, ConversionRecord};
+use super::report_index::Cell;
+use super::Store;
 
 /// Which rows of a list to return: `skip` rows, then at most `take`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,41 +32,6 @@ impl Window {
         rows.drain(..skip.min(rows.len()));
         rows.truncate(take);
         rows
-    }
-}
-
-/// The filters the reports share. Id filters are `u64` so that an id no entity can have (it
-/// does not fit CAKE's `u32`) matches nothing instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportFilter {
-    /// First day, inclusive.
-    pub start_date: NaiveDate,
-    /// Last day, inclusive.
-    pub end_date: NaiveDate,
-    /// Only this offer.
-    pub offer_id: Option<u64>,
-    /// Only this affiliate.
-    pub affiliate_id: Option<u64>,
-    /// Only this advertiser's offers.
-    pub advertiser_id: Option<u64>,
-    /// Only offers of this vertical.
-    pub vertical_id: Option<u64>,
-    /// Only clicks (and their conversions) from this country.
-    pub country_id: Option<u64>,
-}
-
-impl ReportFilter {
-    /// Everything between two days, inclusive.
-    pub fn between(start_date: NaiveDate, end_date: NaiveDate) -> Self {
-        Self {
-            start_date,
-            end_date,
-            offer_id: None,
-            affiliate_id: None,
-            advertiser_id: None,
-            vertical_id: None,
-            country_id: None,
-        }
     }
 }
 

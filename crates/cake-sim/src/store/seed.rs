@@ -3,8 +3,8 @@
 //! kept consistent.
 
 use super::model::{amount_limit, field, seed_err, sum_within_limit};
+use super::report_index::Dimensions;
 use super::*;
-use crate::report_index::Dimensions;
 
 /// An entity's id as given: positive, and not already `taken`; else an error naming `field`.
 fn new_id(field: &str, id: u32, taken: bool, what: &str) -> Result<(), SeedError> {

@@ -33,8 +33,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::calendar::{day_key, Calendar, Level};
-use crate::clicks::ClickTable;
+use super::calendar::{day_key, Calendar, Level};
+use super::clicks::ClickTable;
 
 /// "No earlier click": sorts before every day.
 const NO_DAY: i32 = i32::MIN;
@@ -212,7 +212,7 @@ impl ReportIndex {
 
     /// Distinct IPs among the offer's clicks from `start` to the range's end, inclusive; `None`
     /// when the offer's lists are out of date (the caller counts by scanning).
-    /// `cover` is the range's [`crate::calendar::cover`].
+    /// `cover` is the range's [`super::calendar::cover`].
     pub fn unique_ips(
         &self,
         offer_id: u32,

@@ -25,15 +25,16 @@ use cake_client::CakeDateTime;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::respond::failure;
 use crate::{
-    dataset::Dataset,
+    dataset::{Dataset, DatasetError},
+    durable::StateError,
     sandbox::{ClockSetting, FaultPlan},
-    server::{failure, ChangeError},
-    Simulator,
+    simulator::{ChangeError, Simulator},
 };
 
 /// `router` with the set-up routes added.
-pub(crate) fn routes(router: Router<Simulator>) -> Router<Simulator> {
+pub(super) fn routes(router: Router<Simulator>) -> Router<Simulator> {
     router
         .route("/_sim/data", post(load_data))
         .route(
@@ -64,7 +65,7 @@ fn bad_body(message: String, parameter: Option<&str>) -> Response {
     failure(StatusCode::BAD_REQUEST, &message, parameter)
 }
 
-fn unavailable(e: &crate::durable::StateError) -> Response {
+fn unavailable(e: &StateError) -> Response {
     failure(
         StatusCode::SERVICE_UNAVAILABLE,
         &format!("not made: it could not be kept on disk: {e}"),
@@ -139,7 +140,7 @@ async fn load_data(
             };
             done(&format!("added {added}"))
         }
-        Err(ChangeError::Data(crate::DatasetError::Invalid { entry, error })) => {
+        Err(ChangeError::Data(DatasetError::Invalid { entry, error })) => {
             let at = format!("{entry}.{}", error.field);
             bad_body(format!("{entry}.{error}; nothing was added"), Some(&at))
         }

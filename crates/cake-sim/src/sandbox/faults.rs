@@ -1,12 +1,7 @@
-//! What makes the simulator a sandbox for other teams' tests, beside CAKE's own six operations:
-//! scripted faults ([`FaultPlan`]), a settable clock ([`ClockSetting`]) and the journal of
-//! requests received ([`Journal`]). The HTTP set-up API that drives them (`/_sim/...`, described
-//! by `crates/cake-sim/sim-api.yaml`) is in `server`; this module is data and decisions only, no
-//! I/O, and never holds the api_key (journal queries are redacted before they get here).
+//! Scripted faults ([`FaultPlan`]): rules that make the simulator answer a request late, with
+//! an injected status, or not at all after doing its work, reproducibly from a seed. Data and
+//! decisions only: the simulator's call path asks [`Faults::decide`] before each request.
 
-use std::collections::VecDeque;
-
-use cake_client::CakeDateTime;
 use serde::{Deserialize, Serialize};
 
 /// Scripted faults: rules tried in order for each request to one of CAKE's operations; the first
@@ -254,82 +249,6 @@ impl Rng {
     }
 }
 
-/// What "now" is for a conversion recorded without a `conversion_date`.
-#[derive(Clone)]
-pub enum ClockSetting {
-    /// The wall clock, in UTC.
-    Wall,
-    /// A time set through the set-up API (it stays until set, moved or reset).
-    Fixed(CakeDateTime),
-    /// A clock given in code ([`crate::Simulator::with_clock`]).
-    Custom(crate::server::Clock),
-}
-
-impl ClockSetting {
-    /// The time now.
-    pub fn now(&self) -> CakeDateTime {
-        match self {
-            ClockSetting::Wall => CakeDateTime::new(chrono::Utc::now().naive_utc()),
-            ClockSetting::Fixed(t) => *t,
-            ClockSetting::Custom(clock) => clock(),
-        }
-    }
-
-    /// Its name in the set-up API: `wall`, `fixed` or `custom`.
-    pub fn mode(&self) -> &'static str {
-        match self {
-            ClockSetting::Wall => "wall",
-            ClockSetting::Fixed(_) => "fixed",
-            ClockSetting::Custom(_) => "custom",
-        }
-    }
-}
-
-/// One request the simulator received on one of CAKE's operations.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JournalEntry {
-    /// Its place in the journal, from 1 (since the start or the last reset).
-    pub seq: u64,
-    /// The operationId.
-    pub operation_id: String,
-    /// The query as received, with the api_key's value replaced by `***`.
-    pub query: String,
-    /// The status answered; absent when the connection was dropped (a `commit_then_drop`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-}
-
-/// The last [`Journal::CAPACITY`] requests, oldest first.
-#[derive(Debug, Default)]
-pub struct Journal {
-    entries: VecDeque<JournalEntry>,
-    total: u64,
-}
-
-impl Journal {
-    /// How many entries it keeps; older ones are let go (`total` still counts them).
-    pub const CAPACITY: usize = 10_000;
-
-    /// Adds an entry.
-    pub fn push(&mut self, operation_id: &str, query: String, status: Option<u16>) {
-        self.total += 1;
-        if self.entries.len() == Self::CAPACITY {
-            self.entries.pop_front();
-        }
-        self.entries.push_back(JournalEntry {
-            seq: self.total,
-            operation_id: operation_id.to_string(),
-            query,
-            status,
-        });
-    }
-
-    /// The entries kept, oldest first, and how many requests came in all.
-    pub fn entries(&self) -> (Vec<JournalEntry>, u64) {
-        (self.entries.iter().cloned().collect(), self.total)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,17 +331,5 @@ mod tests {
         let typo =
             FaultPlan::from_text("rules: [{fault: {type: latency, ms: 5}, time: 1}]").unwrap_err();
         assert!(typo.contains("unknown field `time`"), "{typo}");
-    }
-
-    #[test]
-    fn the_journal_keeps_the_last_entries_and_counts_all() {
-        let mut j = Journal::default();
-        for i in 0..(Journal::CAPACITY + 5) {
-            j.push("get_click", format!("n={i}"), Some(200));
-        }
-        let (entries, total) = j.entries();
-        assert_eq!(entries.len(), Journal::CAPACITY);
-        assert_eq!(total, (Journal::CAPACITY + 5) as u64);
-        assert_eq!(entries[0].seq, 6);
     }
 }

@@ -24,7 +24,7 @@ use cake_client::CakeDateTime;
 use chrono::{DateTime, NaiveDate};
 use hashbrown::HashTable;
 
-use crate::store::{field, ClickRecord, SeedError};
+use super::model::{field, ClickRecord, SeedError};
 
 /// One click, packed (40 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
