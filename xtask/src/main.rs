@@ -5,6 +5,9 @@
 //! - `literals`: lists the string literals in hand-written code that name a spec parameter or
 //!   operation; fails above `spec_literals::LIMIT` or when one has no comment saying why (see
 //!   `spec_literals`).
+//! - `layers [CRATE_DIR ...]`: holds that a crate's modules have no import cycle and that no
+//!   file over `layers::LONG` lines lacks the reason in its header (see `layers`); by default
+//!   cake-sim and cake-cli.
 //! - `spec-diff [--base GIT_REF] [--fail-on breaking|warning|info] [--format
 //!   text|markdown|json|junit]`: lists how spec/cake.yaml differs from its version at GIT_REF
 //!   (default `HEAD`: what the working tree changes), each change with its level and identity
@@ -42,13 +45,14 @@
 //!   measures start-up time, resident memory and request rates, as BENCHMARKS.md reports them
 //!   (see `sim_scale`; the rates need `wrk`).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
-//!   the spec check, `literals`, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
+//!   the spec check, `literals`, `layers`, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
 //!   rustdoc without warnings, `semver`, `cargo package` of the published crates (the SDK, its
 //!   spec, reader and generator build outside the workspace), `consumer` (and again with the newest
 //!   versions its requirements admit), then README's test command, `cargo test --workspace
 //!   --all-features` (skipped with `--no-test`, which `.ci/run` uses before calling that command
 //!   itself); and `mutants --in-diff HEAD~1` when cargo-mutants is installed.
 
+mod layers;
 mod public_api;
 mod serde_features;
 mod sim_scale;
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("spec") => spec(args.get(1).map(PathBuf::from)),
         Some("literals") => literals(),
+        Some("layers") => layers(&args[1..]),
         Some("codegen") => codegen(),
         Some("contract") => cargo(
             &[
@@ -105,7 +110,7 @@ fn main() -> ExitCode {
         }
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] [--fail-on LEVEL] [--format FORMAT] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] [--fail-on LEVEL] [--format FORMAT] | layers [CRATE_DIR ...] | codegen | api [--check] | contract [CARGO TEST ARGS] | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -146,6 +151,43 @@ fn spec(file: Option<PathBuf>) -> Result<(), String> {
             path.display()
         ))
     }
+}
+
+fn layers(dirs: &[String]) -> Result<(), String> {
+    let dirs: Vec<PathBuf> = if dirs.is_empty() {
+        layers::default_crates(&root())
+    } else {
+        dirs.iter().map(PathBuf::from).collect()
+    };
+    let mut failed = 0;
+    for dir in &dirs {
+        let report = layers::check(dir)?;
+        println!(
+            "layers: {}: {} modules, {} edges, {} cycle(s), {} long file(s) without a reason",
+            dir.display(),
+            report.modules,
+            report.edges,
+            report.cycles.len(),
+            report.long.len()
+        );
+        for (members, edges) in &report.cycles {
+            println!("  cycle between {}:", members.join(", "));
+            for edge in edges {
+                println!("    {} -> {}: {}", edge.from, edge.to, edge.site);
+            }
+        }
+        for (file, lines) in &report.long {
+            println!(
+                "  {file}: {lines} lines; split it by job, or say why in a `{}` header line",
+                layers::WHY_LONG
+            );
+        }
+        failed += report.cycles.len() + report.long.len();
+    }
+    if failed > 0 {
+        return Err(format!("layers: {failed} problem(s)"));
+    }
+    Ok(())
 }
 
 fn literals() -> Result<(), String> {
@@ -722,6 +764,7 @@ fn ci(no_test: bool) -> Result<(), String> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     spec(None)?;
     literals()?;
+    layers(&[])?;
     // The spec against the previous commit's: a breaking change cannot land silently.
     if git(&["rev-parse", "--verify", "--quiet", "HEAD~1"]).is_ok() {
         spec_diff(&SpecDiffArgs::parse(&["--base".into(), "HEAD~1".into()])?)?;

@@ -8,7 +8,8 @@ use cake_client::{query::Operation, spec, Error};
 use clap::{Args, FromArgMatches};
 
 use crate::{
-    failure::{flag, Failure},
+    commands::{flag, operation_commands, OperationCommand, GROUPS},
+    failure::Failure,
     output::Format,
 };
 
@@ -84,48 +85,6 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) const SERVE_ABOUT: &str = "Run the CAKE simulator and say where it listens. It accepts the api_key of --api-key or CAKE_API_KEY, else the demo key `cake-sim-demo-key`. Tests set it up through /_sim/ (add data, set the clock, reset, read the journal, script faults): see crates/cake-sim/sim-api.yaml.";
-
-/// The subcommands that send one operation each: a naming choice (the words people type for an
-/// operation). Their flags come from the operation's parameters in the spec.
-#[derive(Clone, Copy)]
-pub(crate) struct OperationCommand {
-    /// The subcommand's words, e.g. `["report", "offers"]`.
-    pub(crate) words: &'static [&'static str],
-    /// The operation it sends.
-    pub(crate) operation: Operation,
-    /// What it gives, after the spec's summary in `--help`.
-    pub(crate) about: &'static str,
-}
-
-/// An operation's subcommand. Exhaustive: an operation added to the spec does not build here
-/// until someone names its command.
-pub(crate) fn command_of(operation: Operation) -> OperationCommand {
-    let (words, about): (&'static [&'static str], &'static str) = match operation {
-        Operation::GetOfferReport => (&["report", "offers"], "figures per offer."),
-        Operation::GetAffiliateReport => (&["report", "affiliates"], "figures per affiliate."),
-        Operation::GetAdvertiserReport => (&["report", "advertisers"], "figures per advertiser."),
-        Operation::GetClick => (&["clicks"], "click records, or one click by id."),
-        Operation::GetConversions => (&["conversions"], "conversion records for a date range."),
-        Operation::RecordConversion => (
-            &["record-conversion"],
-            "records a conversion against a click.",
-        ),
-    };
-    OperationCommand {
-        words,
-        operation,
-        about,
-    }
-}
-
-/// Every operation's subcommand, in the spec's order.
-pub(crate) fn operation_commands() -> impl Iterator<Item = OperationCommand> {
-    Operation::ALL.iter().map(|&op| command_of(op))
-}
-
-/// The group commands above the operations' subcommands.
-pub(crate) const GROUPS: &[(&str, &str)] =
-    &[("report", "The Offer, Affiliate and Advertiser Reports.")];
 
 /// `cake serve --help`: only the flags that apply to serving. The global flags that talk to a
 /// CAKE or print rows (`--base-url`, `--format`, `--all`, `--verbose`) are accepted there, as
@@ -359,7 +318,7 @@ pub(crate) fn parse() -> Result<(GlobalArgs, Request), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::failure::flag;
+    use crate::commands::flag;
 
     #[test]
     pub(crate) fn the_command_line_is_well_formed() {

@@ -3,7 +3,7 @@
 
 use cake_client::{query::Operation, Error};
 
-use crate::cli::{command_of, operation_commands};
+use crate::commands::{command_of, flag, operation_commands};
 
 /// A failure of the command, with its exit code.
 pub(crate) struct Failure {
@@ -28,11 +28,6 @@ impl Failure {
             hint: Some(hint.into()),
         }
     }
-}
-
-/// The flag a parameter is given with.
-pub(crate) fn flag(parameter: &str) -> String {
-    format!("--{}", parameter.replace('_', "-"))
 }
 
 /// The hint for a record CAKE does not know: check the flag, and where it can be looked up (a

@@ -11,6 +11,7 @@
 //! api_key (flags' env values are hidden from `--help`, errors come from the SDK's redacted
 //! ones), and never send Record Conversion twice by accident: it adds no retries of its own.
 mod cli;
+mod commands;
 mod connect;
 mod dispatch;
 mod failure;
