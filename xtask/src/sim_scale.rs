@@ -11,7 +11,8 @@
 //!   no api_key, 401), the Offer Report for the year 2025, the same for March 2025, and the floor
 //!   again. The ratio is the year report's rate over the higher of the two floors. At the first
 //!   count it also measures the report shapes of [`SHAPES`] (filters, misaligned ranges), one
-//!   wrk thread and 4 connections for 3 s each, printed as a second table.
+//!   wrk thread and 4 connections for 3 s each, with the floor under the same load before and
+//!   after them, and prints each with its ratio to the higher of those floors.
 //!
 //! `CAKE_BIN=PATH` measures another build of `cake` instead (say, an older commit's), unbuilt.
 //! It asserts nothing: these are measurements, for BENCHMARKS.md, never a test.
@@ -23,16 +24,28 @@ use std::time::{Duration, Instant};
 
 const KEY: &str = "cake-sim-demo-key";
 
-/// Report queries whose cost depends on which roll-ups hold them (see
-/// `crates/cake-sim/src/report_index.rs`), measured at the first count.
+/// The report shapes measured at the first count: each report, unfiltered and with each filter
+/// it takes that changes which roll-ups hold it (country, affiliate, offer), over a calendar
+/// year, a calendar month and a misaligned year (mid-February to mid-February: partial months
+/// at both ends). See `crates/cake-sim/src/store/report_index.rs`.
 const SHAPES: &[&str] = &[
-    "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&affiliate_id=80001",
+    "report/offer.json?start_date=2025-01-01&end_date=2025-12-31",
+    "report/offer.json?start_date=2025-03-01&end_date=2025-03-31",
+    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14",
     "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&country_id=1",
     "report/offer.json?start_date=2025-03-01&end_date=2025-03-31&country_id=1",
+    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&country_id=1",
+    "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&affiliate_id=80001",
+    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&affiliate_id=80001",
+    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&offer_id=40001",
     "report/affiliate.json?start_date=2025-01-01&end_date=2025-12-31",
+    "report/affiliate.json?start_date=2025-02-15&end_date=2026-02-14",
     "report/affiliate.json?start_date=2025-01-01&end_date=2025-12-31&offer_id=40001",
-    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14",
+    "report/affiliate.json?start_date=2025-03-01&end_date=2025-03-31&offer_id=40001",
     "report/affiliate.json?start_date=2025-02-15&end_date=2026-02-14&offer_id=40001",
+    "report/affiliate.json?start_date=2025-02-15&end_date=2026-02-14&affiliate_id=80001",
+    "report/advertiser.json?start_date=2025-01-01&end_date=2025-12-31",
+    "report/advertiser.json?start_date=2025-02-15&end_date=2026-02-14&offer_id=40001",
 ];
 
 /// Kills the server when dropped, whatever happened.
@@ -58,7 +71,7 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
     if !wrk {
         println!("(wrk is not installed: no request rates; `apt-get install wrk` adds them)");
     }
-    println!("| clicks | ready | RSS at start | per click | RSS after a change | floor req/s | year report req/s | month report req/s | floor again | year / floor |");
+    println!("| clicks | ready | RSS at start | per click | RSS after the load and a change | floor req/s | year report req/s | month report req/s | floor again | year / floor |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut shapes = Vec::new();
     for (n, &clicks) in counts.iter().enumerate() {
@@ -105,10 +118,20 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
             None
         };
         if wrk && n == 0 {
+            // The floor under the same load as the shapes, before and after them.
+            let floor = format!("http://{addr}/api/2/report/offer.json?start_date=2025-01-01");
+            let before = rate(&floor, 4, 3, true)?;
+            let mut rates = Vec::new();
             for shape in SHAPES {
                 let url = format!("http://{addr}/api/2/{shape}&api_key={KEY}");
-                shapes.push((clicks, shape, rate(&url, 4, 3, false)?));
+                rates.push((shape, rate(&url, 4, 3, false)?));
             }
+            let floor = before.max(rate(&floor, 4, 3, true)?);
+            shapes.extend(
+                rates
+                    .into_iter()
+                    .map(|(shape, r)| (clicks, shape, r, floor)),
+            );
         }
         record_one_conversion(&addr)?;
         std::thread::sleep(Duration::from_millis(500));
@@ -131,10 +154,13 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
     }
     if !shapes.is_empty() {
         println!();
-        println!("| clicks | query (after /api/2/) | req/s |");
-        println!("|---:|---|---:|");
-        for (clicks, shape, rate) in shapes {
-            println!("| {clicks} | `{shape}` | {rate:.0} |");
+        println!("| clicks | query (after /api/2/) | req/s | floor req/s | ratio |");
+        println!("|---:|---|---:|---:|---:|");
+        for (clicks, shape, rate, floor) in shapes {
+            println!(
+                "| {clicks} | `{shape}` | {rate:.0} | {floor:.0} | {:.3} |",
+                rate / floor
+            );
         }
     }
     Ok(())

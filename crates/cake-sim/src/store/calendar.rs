@@ -152,6 +152,21 @@ impl<T: Default> Calendar<T> {
         }
     }
 
+    /// [`Calendar::update_with_start`] for the day's month and year only (see
+    /// [`Calendar::update_coarse`]).
+    pub fn update_coarse_with_start(
+        &mut self,
+        day: NaiveDate,
+        mut change: impl FnMut(&mut T, i32),
+    ) {
+        let month_start = first_of_month(day);
+        let year_start = month_start.with_month(1).unwrap_or(month_start);
+        let starts = [month_start, year_start].map(day_key);
+        for ((level, key), start) in keys(day).into_iter().skip(1).zip(starts) {
+            change(self.level_mut(level).entry(key).or_default(), start);
+        }
+    }
+
     /// Visits the blocks that cover `start..=end` exactly (each day in it is in exactly one).
     #[cfg(test)]
     pub fn for_range(&self, start: NaiveDate, end: NaiveDate, visit: impl FnMut(&T)) {

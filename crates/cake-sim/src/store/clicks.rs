@@ -51,6 +51,14 @@ impl Row {
         self.date_time().date()
     }
 
+    /// The click's day as a [`super::calendar::day_key`] (days since the common era), without
+    /// making a date.
+    pub fn day_key(&self) -> i32 {
+        // 1970-01-01 is day 719,163 of the common era; `at` comes from a chrono date, so the
+        // quotient fits.
+        (self.at.div_euclid(86_400) + 719_163) as i32
+    }
+
     /// When it happened, as seconds since 1970 (orders clicks by time).
     pub fn at(&self) -> i64 {
         self.at

@@ -2,14 +2,12 @@
 //! from the clicks and conversions themselves; both give the same figures (the `report_index`
 //! property test). Money stays `Decimal`; only the conversion rate, a ratio, is an `f64`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::calendar::{cover, Calendar, Level};
-use super::clicks;
-use super::filter::{Matcher, ReportFilter};
+use super::filter::ReportFilter;
 use super::model::Offer;
 use super::rates::{conversion_rate, earnings_per_click};
 use super::report_index::Cell;
@@ -39,7 +37,7 @@ pub(super) enum Group {
 
 impl Group {
     /// The row a click or conversion of this offer and affiliate counts in.
-    fn key(self, offer: &Offer, affiliate_id: u32) -> u32 {
+    pub(super) fn key(self, offer: &Offer, affiliate_id: u32) -> u32 {
         match self {
             Group::Offer => offer.offer_id,
             Group::Affiliate => affiliate_id,
@@ -175,23 +173,23 @@ impl Store {
         };
         if !per_day {
             for &(_, from, to) in &day_runs {
-                let day = |key: i32| NaiveDate::from_num_days_from_ce_opt(key).unwrap_or_default();
-                self.scan_days(&mut rows, &matcher, group, day(from), day(to));
+                self.partial_days(&mut rows, &matcher, group, from, to);
             }
         }
         if group == Group::Offer {
-            let indexed = country.is_none() && affiliate.is_none();
-            let mut counted = true;
-            if indexed {
-                for (&offer_id, row) in rows.iter_mut() {
-                    match index.unique_ips(offer_id, start, &runs) {
-                        Some(unique) => row.unique_clicks = unique,
-                        None => counted = false,
-                    }
-                }
-            }
-            if !indexed || !counted {
-                // Filtered, or clicks added since the last `index_clicks`: count by scanning.
+            // From the unique-click lists of the filter's scope; by scanning when they cannot
+            // tell (a country and an affiliate at once, lists out of date, extreme ranges).
+            let unique = &index.unique;
+            let counted = rows.iter_mut().all(|(&offer_id, row)| {
+                let count = match (country, affiliate) {
+                    (None, None) => unique.offer(offer_id, start, &runs),
+                    (Some(c), None) => unique.country_offer(c, offer_id, start, &runs),
+                    (None, Some(a)) => unique.affiliate_offer(a, offer_id, start, end),
+                    (Some(_), Some(_)) => None,
+                };
+                count.map(|n| row.unique_clicks = n).is_some()
+            });
+            if !counted {
                 for (offer_id, ips) in self.unique_ips_by_scan(&matcher) {
                     if let Some(row) = rows.get_mut(&offer_id) {
                         row.unique_clicks = ips.len() as u64;
@@ -202,99 +200,6 @@ impl Store {
         // A row exists only with a click or conversion in range.
         rows.retain(|_, row| row.has_activity());
         rows
-    }
-
-    /// Adds the figures of the clicks and conversions of `from..=to` that pass the filter.
-    fn scan_days(
-        &self,
-        rows: &mut BTreeMap<u32, Tally>,
-        matcher: &Matcher,
-        group: Group,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) {
-        let days = self.clicks_by_day.range(from..=to);
-        let on_days: usize = days.clone().map(|(_, v)| v.len()).sum();
-        let by_day = days.flat_map(|(_, v)| v);
-        let offer_clicks = matcher
-            .offer_id()
-            .map(|o| self.clicks_by_offer.get(&o).map_or(&[][..], |v| v));
-        // The offer's clicks when they are fewer than the days' (they are checked for the day).
-        let clicks: Box<dyn Iterator<Item = &u32>> = match offer_clicks {
-            Some(list) if list.len() < on_days => Box::new(list.iter()),
-            _ => Box::new(by_day),
-        };
-        for click in clicks.filter_map(|&i| self.clicks.row(i)) {
-            if !(from..=to).contains(&click.day()) {
-                continue;
-            }
-            if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
-            {
-                rows.entry(group.key(offer, click.affiliate_id))
-                    .or_default()
-                    .cell
-                    .clicks += 1;
-            }
-        }
-        for &index in self
-            .conversions_by_day
-            .range(from..=to)
-            .flat_map(|(_, v)| v)
-        {
-            let index = index as usize;
-            let (Some(conversion), Some(click)) = (
-                self.conversions.get(index),
-                self.conversion_clicks
-                    .get(index)
-                    .and_then(|&c| self.clicks.row(c)),
-            ) else {
-                continue;
-            };
-            if !conversion.counts_in_reports() {
-                continue;
-            }
-            if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
-            {
-                rows.entry(group.key(offer, click.affiliate_id))
-                    .or_default()
-                    .cell
-                    .add_conversion(conversion.payout, conversion.revenue);
-            }
-        }
-    }
-
-    /// The distinct IPs per offer among the range's clicks that pass the filter: from the
-    /// affiliate's clicks when it names one, else from the range's.
-    fn unique_ips_by_scan(&self, matcher: &Matcher) -> HashMap<u32, HashSet<u64>> {
-        let mut ips: HashMap<u32, HashSet<u64>> = HashMap::new();
-        let range = matcher.range();
-        let in_range: usize = self
-            .clicks_by_day
-            .range(range.clone())
-            .map(|(_, v)| v.len())
-            .sum();
-        let clicks: Box<dyn Iterator<Item = &clicks::Row>> = match matcher.affiliate() {
-            Some(a) => Box::new(
-                (self.clicks_by_affiliate.get(&a).into_iter().flatten())
-                    .filter_map(|&i| self.clicks.row(i)),
-            ),
-            // Most of the clicks: reading them in memory order beats jumping from day to day.
-            None if in_range > self.clicks.len() / 4 => Box::new(self.clicks.rows().iter()),
-            None => Box::new(
-                (self.clicks_by_day.range(range.clone()).flat_map(|(_, v)| v))
-                    .filter_map(|&i| self.clicks.row(i)),
-            ),
-        };
-        for click in clicks {
-            if range.contains(&click.day())
-                && matcher
-                    .matches(click.offer_id, click.affiliate_id, click.country)
-                    .is_some()
-            {
-                ips.entry(click.offer_id).or_default().insert(click.ip);
-            }
-        }
-        ips
     }
 
     /// Per-offer figures for the filter, by offer id (rows with activity only).

@@ -24,11 +24,12 @@
 //! The module is split by job: `model` (what is held: entities, click and conversion records,
 //! and the errors of putting them in), `seed` (adding entities, clicks and conversions as
 //! given), `record` (Record Conversion), `filter` (the one filter every report and list applies,
-//! with its one `matches`), `figures` (every report figure, from the report index or the clicks
-//! themselves), `rates` (the conversion rate and EPC, exactly) and `query` (the reports' and
+//! with its one `matches`), `figures` (every report figure, from the report index or, through `scan`, the
+//! clicks themselves), `rates` (the conversion rate and EPC, exactly) and `query` (the reports' and
 //! lists' rows: sorting, windows). Under them, the store's internals: `clicks` (the packed click
-//! table), `calendar` (values per day, month and year) and `report_index` (the roll-ups and the
-//! unique-click lists that keep reports from scanning clicks). `Store` itself, its fields and
+//! table), `calendar` (values per day, month and year), `report_index` (the roll-ups that keep
+//! reports from scanning clicks), `unique` (the unique-click lists) and `day_lists` (each
+//! offer's clicks in day order). `Store` itself, its fields and
 //! its plain accessors are here; no module under it imports from a module above the store.
 
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +39,7 @@ use rust_decimal::Decimal;
 
 mod calendar;
 mod clicks;
+mod day_lists;
 mod figures;
 mod filter;
 mod model;
@@ -45,9 +47,12 @@ mod query;
 mod rates;
 mod record;
 mod report_index;
+mod scan;
 mod seed;
+mod unique;
 
 use clicks::ClickTable;
+use day_lists::DayLists;
 use report_index::ReportIndex;
 
 pub use figures::Figures;
@@ -67,12 +72,9 @@ pub struct Store {
     clicks: ClickTable,
     /// Row numbers of the clicks of each day, in the order added.
     clicks_by_day: BTreeMap<NaiveDate, Vec<u32>>,
-    /// Row numbers of each affiliate's clicks, in the order added: unique clicks of an Offer
-    /// Report filtered by affiliate.
-    clicks_by_affiliate: BTreeMap<u32, Vec<u32>>,
-    /// Row numbers of each offer's clicks, in the order added: the partial-month days of a
-    /// report filtered by offer.
-    clicks_by_offer: BTreeMap<u32, Vec<u32>>,
+    /// Row numbers of each offer's clicks, in day order once indexed: the partial-month days of
+    /// a report filtered by offer.
+    clicks_by_offer: DayLists,
     /// Report figures kept up to date by every insert, so reports need not scan clicks.
     report_index: ReportIndex,
     conversions: Vec<ConversionRecord>,

@@ -151,14 +151,7 @@ impl Store {
             },
         );
         self.clicks_by_day.entry(day).or_default().push(index);
-        self.clicks_by_affiliate
-            .entry(click.affiliate_id)
-            .or_default()
-            .push(index);
-        self.clicks_by_offer
-            .entry(click.offer_id)
-            .or_default()
-            .push(index);
+        self.clicks_by_offer.push(click.offer_id, index);
         Ok(())
     }
 
@@ -168,10 +161,12 @@ impl Store {
         self.clicks.reserve(additional, id_bytes);
     }
 
-    /// Brings the unique-click bookkeeping up to date after clicks were added (one pass over
-    /// the clicks and a sort), so that reports count unique clicks without scanning.
+    /// Brings the unique-click lists and the offers' clicks in day order up to date after
+    /// clicks were added (one pass over the clicks and a sort each), so that reports count
+    /// unique clicks without scanning and read only the days they need.
     pub fn index_clicks(&mut self) {
-        self.report_index.rebuild_unique(&self.clicks);
+        self.report_index.unique.rebuild(&self.clicks);
+        self.clicks_by_offer.sort(&self.clicks);
     }
 
     /// Adds a conversion of a known click as given (id, amounts, status, date), for seeding.
