@@ -25,9 +25,9 @@ use std::time::{Duration, Instant};
 const KEY: &str = "cake-sim-demo-key";
 
 /// The report shapes measured at the first count: each report, unfiltered and with each filter
-/// it takes that changes which roll-ups hold it (country, affiliate, offer), over a calendar
-/// year, a calendar month and a misaligned year (mid-February to mid-February: partial months
-/// at both ends). See `crates/cake-sim/src/store/report_index.rs`.
+/// it takes that changes which roll-ups hold it (country, affiliate, both, offer), over a
+/// calendar year, a calendar month and a misaligned year (mid-February to mid-February: partial
+/// months at both ends). Only the Offer Report takes a country. See `crates/cake-sim/src/store/report_index.rs`.
 const SHAPES: &[&str] = &[
     "report/offer.json?start_date=2025-01-01&end_date=2025-12-31",
     "report/offer.json?start_date=2025-03-01&end_date=2025-03-31",
@@ -37,6 +37,8 @@ const SHAPES: &[&str] = &[
     "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&country_id=1",
     "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&affiliate_id=80001",
     "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&affiliate_id=80001",
+    "report/offer.json?start_date=2025-01-01&end_date=2025-12-31&country_id=1&affiliate_id=80001",
+    "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&country_id=1&affiliate_id=80001",
     "report/offer.json?start_date=2025-02-15&end_date=2026-02-14&offer_id=40001",
     "report/affiliate.json?start_date=2025-01-01&end_date=2025-12-31",
     "report/affiliate.json?start_date=2025-02-15&end_date=2026-02-14",

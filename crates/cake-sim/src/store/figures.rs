@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::calendar::{cover, Calendar, Level};
+use super::calendar::{cover, day_key, Calendar, Level};
 use super::filter::ReportFilter;
 use super::model::Offer;
 use super::rates::{conversion_rate, earnings_per_click};
@@ -164,8 +164,22 @@ impl Store {
                 }
                 false
             }
-            // A country with an affiliate, or the Affiliate Report with a country and an offer
-            // filter: no cells hold both; the whole range is read.
+            // A country with an affiliate: no cells hold both; the Offer and Advertiser Reports
+            // count that affiliate's clicks from that country per offer from the unique-click
+            // lists, and its conversions from its own.
+            (Some(c), Some(a), Group::Offer | Group::Advertiser) => {
+                let (first, last) = (day_key(start), day_key(end));
+                let unique = &index.unique;
+                let counted = self.count_clicks(&mut rows, &matcher, group, |offer_id| {
+                    (unique.affiliate_clicks(a, offer_id, first, last, Some(c))).map(|n| (a, n))
+                });
+                if !counted {
+                    self.scan_clicks(&mut rows, &matcher, group, start, end);
+                }
+                self.scan_conversions(&mut rows, &matcher, group, start, end);
+                true
+            }
+            // The Affiliate Report with a country and an offer filter: the whole range is read.
             (Some(_), _, _) => {
                 self.scan_days(&mut rows, &matcher, group, start, end);
                 true
@@ -178,14 +192,14 @@ impl Store {
         }
         if group == Group::Offer {
             // From the unique-click lists of the filter's scope; by scanning when they cannot
-            // tell (a country and an affiliate at once, lists out of date, extreme ranges).
+            // tell (lists out of date, gaps too long to compare).
             let unique = &index.unique;
             let counted = rows.iter_mut().all(|(&offer_id, row)| {
                 let count = match (country, affiliate) {
                     (None, None) => unique.offer(offer_id, start, &runs),
                     (Some(c), None) => unique.country_offer(c, offer_id, start, &runs),
-                    (None, Some(a)) => unique.affiliate_offer(a, offer_id, start, end),
-                    (Some(_), Some(_)) => None,
+                    (None, Some(a)) => unique.affiliate_offer(a, offer_id, start, end, None),
+                    (Some(c), Some(a)) => unique.affiliate_offer(a, offer_id, start, end, Some(c)),
                 };
                 count.map(|n| row.unique_clicks = n).is_some()
             });

@@ -113,11 +113,6 @@ impl<'a> Matcher<'a> {
         self.filter.start_date..=self.filter.end_date
     }
 
-    /// The offer filter, when it fits CAKE's ids.
-    pub fn offer_id(&self) -> Option<u32> {
-        self.filter.offer_id.and_then(|o| u32::try_from(o).ok())
-    }
-
     /// Whether the filter names an offer, an advertiser or a vertical.
     pub fn filters_offers(&self) -> bool {
         let f = self.filter;
@@ -127,9 +122,12 @@ impl<'a> Matcher<'a> {
     /// The offer, when it passes the offer-derived conditions (offer, advertiser, vertical).
     pub fn offer(&self, offer_id: u32) -> Option<&'a Offer> {
         let f = self.filter;
+        // The id first: a report filtered by offer asks this of every offer's cells.
+        if !is(f.offer_id, offer_id) {
+            return None;
+        }
         self.store.offers.get(&offer_id).filter(|offer| {
-            is(f.offer_id, offer.offer_id)
-                && is(f.advertiser_id, offer.advertiser_id)
+            is(f.advertiser_id, offer.advertiser_id)
                 && f.vertical_id
                     .is_none_or(|w| offer.vertical_id.is_some_and(|v| u64::from(v) == w))
         })

@@ -24,13 +24,14 @@
 //! The module is split by job: `model` (what is held: entities, click and conversion records,
 //! and the errors of putting them in), `seed` (adding entities, clicks and conversions as
 //! given), `record` (Record Conversion), `filter` (the one filter every report and list applies,
-//! with its one `matches`), `figures` (every report figure, from the report index or, through `scan`, the
-//! clicks themselves), `rates` (the conversion rate and EPC, exactly) and `query` (the reports' and
-//! lists' rows: sorting, windows). Under them, the store's internals: `clicks` (the packed click
-//! table), `calendar` (values per day, month and year), `report_index` (the roll-ups that keep
-//! reports from scanning clicks), `unique` (the unique-click lists) and `day_lists` (each
-//! offer's clicks in day order). `Store` itself, its fields and
-//! its plain accessors are here; no module under it imports from a module above the store.
+//! with its one `matches`), `figures` (every report figure, from the report index or, through
+//! `scan`, the clicks themselves), `rates` (the conversion rate and EPC, exactly) and `query`
+//! (the reports' and lists' rows: sorting, windows). Under them, the store's internals: `clicks`
+//! (the packed click table), `calendar` (values per day, month and year), `report_index` (the
+//! roll-ups that keep reports from scanning clicks) and `unique` (the unique-click lists, which
+//! also hold the clicks of a country or an affiliate per offer in day order). `Store` itself,
+//! its fields and its plain accessors are here; no module under it imports from a module above
+//! the store.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -39,7 +40,6 @@ use rust_decimal::Decimal;
 
 mod calendar;
 mod clicks;
-mod day_lists;
 mod figures;
 mod filter;
 mod model;
@@ -52,7 +52,6 @@ mod seed;
 mod unique;
 
 use clicks::ClickTable;
-use day_lists::DayLists;
 use report_index::ReportIndex;
 
 pub use figures::Figures;
@@ -72,9 +71,6 @@ pub struct Store {
     clicks: ClickTable,
     /// Row numbers of the clicks of each day, in the order added.
     clicks_by_day: BTreeMap<NaiveDate, Vec<u32>>,
-    /// Row numbers of each offer's clicks, in day order once indexed: the partial-month days of
-    /// a report filtered by offer.
-    clicks_by_offer: DayLists,
     /// Report figures kept up to date by every insert, so reports need not scan clicks.
     report_index: ReportIndex,
     conversions: Vec<ConversionRecord>,
@@ -83,6 +79,8 @@ pub struct Store {
     conversion_by_id: HashMap<u32, usize>,
     conversion_by_unique_id: HashMap<String, usize>,
     conversions_by_day: BTreeMap<NaiveDate, Vec<u32>>,
+    /// Each affiliate's conversions, in the order added: reports filtered by affiliate.
+    conversions_by_affiliate: BTreeMap<u32, Vec<u32>>,
     /// Running sums of every payout and revenue held: since amounts are never negative, every
     /// report sum is at most these, so checking them on the way in means no sum can overflow.
     total_payout: Decimal,

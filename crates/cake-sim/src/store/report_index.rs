@@ -14,12 +14,13 @@
 //!   filtered by offer. These cells per day would cost about as much memory as the clicks
 //!   themselves; the days of a range's partial months are counted instead (`Store::tally`): the
 //!   clicks of a country or an affiliate per offer from the unique-click lists (which hold every
-//!   click of those scopes in day order), the clicks of an offer from its clicks in day order,
-//!   and conversions from the conversions of those days.
+//!   click of those scopes in day order), and conversions from the conversions of those days
+//!   (or of the affiliate).
 //! - the unique-click lists (`super::unique`).
 //!
-//! A country filter together with an affiliate filter, or with an offer-derived filter on the
-//! Affiliate Report, scans the whole range.
+//! A country filter together with an affiliate filter is counted from the unique-click lists
+//! and the affiliate's conversions; a country with an offer-derived filter on the Affiliate
+//! Report (which the API does not take) scans the whole range.
 
 use std::collections::BTreeMap;
 

@@ -1,13 +1,12 @@
 //! Report figures read from the clicks and conversions themselves, where the report index has
 //! no cells for the query (the days of a range's partial months, a country with an affiliate)
-//! or its unique-click lists cannot tell (see `Store::tally`): one by one, or per offer from the
-//! unique-click lists' clicks in day order.
+//! or its unique-click lists cannot tell (see `Store::tally`): per offer from the unique-click
+//! lists' clicks in day order where they hold the query's, else one by one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::calendar::day_key;
 use super::clicks;
 use super::figures::{Group, Tally};
 use super::filter::Matcher;
@@ -36,9 +35,12 @@ impl Store {
             }
             (None, Some(a), _) => self.count_clicks(rows, matcher, group, |offer_id| {
                 unique
-                    .affiliate_clicks(a, offer_id, from, to)
+                    .affiliate_clicks(a, offer_id, from, to, None)
                     .map(|n| (a, n))
             }),
+            // The Affiliate Report filtered by offer (or advertiser, or vertical): each
+            // affiliate's clicks of the offers that pass.
+            (None, None, Group::Affiliate) => self.count_affiliates_clicks(rows, matcher, from, to),
             _ => false,
         };
         if !counted {
@@ -49,7 +51,7 @@ impl Store {
 
     /// Adds each offer's clicks as `clicks` gives them, with the affiliate they count for
     /// (0 when the group does not need it); `false`, adding nothing, if it cannot give one.
-    fn count_clicks(
+    pub(super) fn count_clicks(
         &self,
         rows: &mut BTreeMap<u32, Tally>,
         matcher: &Matcher,
@@ -85,8 +87,40 @@ impl Store {
         self.scan_conversions(rows, matcher, group, from, to);
     }
 
+    /// Adds each affiliate's clicks of the offers that pass on the days `from..=to`, from the
+    /// unique-click lists; `false`, adding nothing, if they cannot tell.
+    fn count_affiliates_clicks(
+        &self,
+        rows: &mut BTreeMap<u32, Tally>,
+        matcher: &Matcher,
+        from: i32,
+        to: i32,
+    ) -> bool {
+        let unique = &self.report_index.unique;
+        let offers: Vec<u32> = (self.offers.keys().copied())
+            .filter(|&o| matcher.offer(o).is_some())
+            .collect();
+        let mut counts = Vec::new();
+        for &affiliate_id in self.affiliates.keys() {
+            let mut clicks = 0;
+            for &offer_id in &offers {
+                match unique.affiliate_clicks(affiliate_id, offer_id, from, to, None) {
+                    Some(n) => clicks += n,
+                    None => return false,
+                }
+            }
+            if clicks > 0 {
+                counts.push((affiliate_id, clicks));
+            }
+        }
+        for (affiliate_id, clicks) in counts {
+            rows.entry(affiliate_id).or_default().cell.clicks += clicks;
+        }
+        true
+    }
+
     /// Adds the clicks of `from..=to` that pass the filter, read one by one.
-    fn scan_clicks(
+    pub(super) fn scan_clicks(
         &self,
         rows: &mut BTreeMap<u32, Tally>,
         matcher: &Matcher,
@@ -95,24 +129,10 @@ impl Store {
         to: NaiveDate,
     ) {
         let days = self.clicks_by_day.range(from..=to);
-        let on_days: usize = days.clone().map(|(_, v)| v.len()).sum();
-        // The days' clicks, or the named offer's of those days when fewer (all of its clicks
-        // while they are not in day order; each click's day is checked below).
-        let (first, last) = (day_key(from), day_key(to));
-        let offer_clicks = matcher.offer_id().map(|o| {
-            let lists = &self.clicks_by_offer;
-            lists
-                .on_days(o, &self.clicks, first, last)
-                .unwrap_or_else(|| lists.all(o))
-        });
-        let clicks: Box<dyn Iterator<Item = &u32>> = match offer_clicks {
-            Some(list) if list.len() < on_days => Box::new(list.iter()),
-            _ => Box::new(days.flat_map(|(_, v)| v)),
-        };
-        for click in clicks.filter_map(|&i| self.clicks.row(i)) {
-            if !(from..=to).contains(&click.day()) {
-                continue;
-            }
+        for click in days
+            .flat_map(|(_, v)| v)
+            .filter_map(|&i| self.clicks.row(i))
+        {
             if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
             {
                 rows.entry(group.key(offer, click.affiliate_id))
@@ -124,7 +144,7 @@ impl Store {
     }
 
     /// Adds the counted conversions of `from..=to` that pass the filter.
-    fn scan_conversions(
+    pub(super) fn scan_conversions(
         &self,
         rows: &mut BTreeMap<u32, Tally>,
         matcher: &Matcher,
@@ -132,11 +152,18 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) {
-        for &index in self
-            .conversions_by_day
-            .range(from..=to)
-            .flat_map(|(_, v)| v)
-        {
+        // The range's conversions, or the named affiliate's when fewer (each one's day is
+        // checked below).
+        let days = self.conversions_by_day.range(from..=to);
+        let on_days: usize = days.clone().map(|(_, v)| v.len()).sum();
+        let affiliate = matcher
+            .affiliate()
+            .and_then(|a| self.conversions_by_affiliate.get(&a));
+        let conversions: Box<dyn Iterator<Item = &u32>> = match affiliate {
+            Some(list) if list.len() < on_days => Box::new(list.iter()),
+            _ => Box::new(days.flat_map(|(_, v)| v)),
+        };
+        for &index in conversions {
             let index = index as usize;
             let (Some(conversion), Some(click)) = (
                 self.conversions.get(index),
@@ -146,7 +173,8 @@ impl Store {
             ) else {
                 continue;
             };
-            if !conversion.counts_in_reports() {
+            let day = conversion.conversion_date.date();
+            if !conversion.counts_in_reports() || !(from..=to).contains(&day) {
                 continue;
             }
             if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)

@@ -151,7 +151,6 @@ impl Store {
             },
         );
         self.clicks_by_day.entry(day).or_default().push(index);
-        self.clicks_by_offer.push(click.offer_id, index);
         Ok(())
     }
 
@@ -161,12 +160,11 @@ impl Store {
         self.clicks.reserve(additional, id_bytes);
     }
 
-    /// Brings the unique-click lists and the offers' clicks in day order up to date after
-    /// clicks were added (one pass over the clicks and a sort each), so that reports count
-    /// unique clicks without scanning and read only the days they need.
+    /// Brings the unique-click lists up to date after clicks were added (one pass over the
+    /// clicks and a sort), so that reports count unique clicks, and a country's or an
+    /// affiliate's clicks on partial months, without reading clicks.
     pub fn index_clicks(&mut self) {
         self.report_index.unique.rebuild(&self.clicks);
-        self.clicks_by_offer.sort(&self.clicks);
     }
 
     /// Adds a conversion of a known click as given (id, amounts, status, date), for seeding.
@@ -246,6 +244,10 @@ impl Store {
         }
         self.conversions_by_day
             .entry(conversion.conversion_date.date())
+            .or_default()
+            .push(index as u32);
+        self.conversions_by_affiliate
+            .entry(conversion.affiliate_id)
             .or_default()
             .push(index as u32);
         if conversion.counts_in_reports() {

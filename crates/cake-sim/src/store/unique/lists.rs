@@ -103,6 +103,108 @@ impl Flat {
     }
 }
 
+/// One click of a [`Segmented`] list: its day, and the gaps to its IP's previous click day in
+/// the scope and in the scope within its country.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Click {
+    /// Days since the list's base.
+    pub day: u16,
+    /// The gap in the scope (0 on the same day, [`NONE`] for none).
+    pub gap: u16,
+    /// The gap in the scope within the click's country.
+    pub gap_in_country: u16,
+}
+
+/// The clicks of one scope (an affiliate's of an offer) in day order per country, with the
+/// segment of each country: the scope's clicks and unique clicks, of one country or of all.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Segmented {
+    /// The offer's first click day: clicks' days count from it.
+    base: i32,
+    /// Each country (as the click table interns it) and where its clicks start, by country.
+    countries: Vec<(u16, u32)>,
+    /// The clicks, by country, then in day order.
+    clicks: Vec<Click>,
+}
+
+impl Segmented {
+    /// The list of these clicks with their countries (sorted here), days counted from `base`.
+    pub(super) fn new(base: i32, mut clicks: Vec<(u16, Click)>) -> Self {
+        clicks.sort_unstable();
+        let mut countries: Vec<(u16, u32)> = Vec::new();
+        for (i, (country, _)) in clicks.iter().enumerate() {
+            if countries.last().is_none_or(|&(c, _)| c != *country) {
+                countries.push((*country, i as u32));
+            }
+        }
+        countries.shrink_to_fit();
+        let mut clicks: Vec<Click> = clicks.into_iter().map(|(_, click)| click).collect();
+        clicks.shrink_to_fit();
+        Self {
+            base,
+            countries,
+            clicks,
+        }
+    }
+
+    /// The clicks of each country asked for (one, or every one) on the days `from..=to`.
+    fn on_days(&self, from: i32, to: i32, country: Option<u16>) -> impl Iterator<Item = &[Click]> {
+        let (from, to) = (from - self.base, to - self.base);
+        let ends = self
+            .countries
+            .iter()
+            .map(|&(_, start)| start as usize)
+            .skip(1)
+            .chain([self.clicks.len()]);
+        self.countries
+            .iter()
+            .zip(ends)
+            .filter(move |((c, _), _)| country.is_none_or(|wanted| wanted == *c))
+            .map(move |(&(_, start), end)| {
+                let segment = &self.clicks[start as usize..end];
+                let lo = segment.partition_point(|c| i32::from(c.day) < from);
+                let hi = segment.partition_point(|c| i32::from(c.day) <= to);
+                &segment[lo..hi.max(lo)]
+            })
+    }
+
+    /// Clicks on the days `from..=to`, from one country or all.
+    pub(super) fn clicks(&self, from: i32, to: i32, country: Option<u16>) -> u64 {
+        self.on_days(from, to, country)
+            .map(|s| s.len() as u64)
+            .sum()
+    }
+
+    /// Clicks of the days `from..=to` whose IP's previous click day (in the scope, or in the
+    /// scope and the country when one is given) is before `first` (at most `from`); `None` when
+    /// the days are too far from `first` for the gaps.
+    pub(super) fn unique(
+        &self,
+        from: i32,
+        to: i32,
+        first: i32,
+        country: Option<u16>,
+    ) -> Option<u64> {
+        if to - first >= i32::from(LONGEST) {
+            return None;
+        }
+        let first = first - self.base;
+        let gap = |c: &Click| {
+            if country.is_some() {
+                c.gap_in_country
+            } else {
+                c.gap
+            }
+        };
+        let before_first = |c: &&Click| i32::from(gap(c)) > i32::from(c.day) - first;
+        Some(
+            self.on_days(from, to, country)
+                .map(|s| s.iter().filter(before_first).count() as u64)
+                .sum(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +276,36 @@ mod tests {
         assert_eq!(repeat.clicks(0, 10), 3);
         assert_eq!(repeat.unique(3, 4, 3), Some(1));
         assert_eq!(repeat.unique(4, 4, 4), Some(1));
+    }
+
+    #[test]
+    fn a_segmented_list_counts_one_country_or_every_one() {
+        let click = |day, gap, gap_in_country| Click {
+            day,
+            gap,
+            gap_in_country,
+        };
+        // One IP: day 1 in country 7, day 2 in country 9 (new there), day 3 in country 7.
+        let list = Segmented::new(
+            100,
+            vec![
+                (9, click(2, 1, NONE)),
+                (7, click(1, NONE, NONE)),
+                (7, click(3, 1, 2)),
+            ],
+        );
+        assert_eq!(list.clicks(100, 110, None), 3);
+        assert_eq!(list.clicks(100, 110, Some(7)), 2);
+        assert_eq!(list.clicks(102, 103, Some(9)), 1);
+        assert_eq!(list.clicks(100, 110, Some(8)), 0);
+        // Over days 1 to 3: one IP in all, one in each country.
+        assert_eq!(list.unique(101, 103, 101, None), Some(1));
+        assert_eq!(list.unique(101, 103, 101, Some(7)), Some(1));
+        assert_eq!(list.unique(101, 103, 101, Some(9)), Some(1));
+        // From day 3: its click counts (last seen in country 7 on day 1, in all on day 2).
+        assert_eq!(list.unique(103, 103, 103, None), Some(1));
+        assert_eq!(list.unique(103, 103, 102, None), Some(0));
+        assert_eq!(list.unique(103, 103, 102, Some(7)), Some(1));
+        assert_eq!(list.unique(101, 65_700, 101, None), None);
     }
 }

@@ -17,9 +17,12 @@
 //!   and year; per (country, offer), months and years.
 //! - `Flat`, one list of (day, gap to the previous click day) with an item per click in day
 //!   order, read from a range's first day to its last: 4 bytes a click, in memory order. Per
-//!   (affiliate, offer), for whole ranges (a scope small enough to read), and per (country,
-//!   offer), for the days of partial months. A click on a day its IP already clicked the scope
-//!   has gap 0: it counts as a click, never as a unique one.
+//!   (country, offer), for the days of partial months. A click on a day its IP already clicked
+//!   the scope has gap 0: it counts as a click, never as a unique one.
+//! - `Segmented`, the same per (affiliate, offer) for whole ranges (a scope small enough to
+//!   read), its clicks grouped by country, each with a second gap, to the IP's previous click
+//!   in the scope and the country: 6 bytes a click, and an affiliate's clicks from one country
+//!   (an Offer Report filtered by both) are read as those of all.
 //!
 //! Gaps are `u16`: one too long to hold (an IP back after 179 years), a range too long to compare
 //! against one, or an offer whose clicks span more days than a `u16` counts, makes the answer
@@ -38,7 +41,7 @@ use super::clicks::ClickTable;
 
 mod lists;
 
-use lists::{gap, Entries, Flat, NONE};
+use lists::{gap, Click, Entries, Flat, Segmented, NONE};
 
 /// The unique-click lists of every offer.
 #[derive(Debug, Clone, Default)]
@@ -48,8 +51,8 @@ pub(crate) struct UniqueIndex {
     by_country_offer: BTreeMap<(u16, u32), Calendar<Entries>>,
     /// (country, offer): every click.
     country_clicks: BTreeMap<(u16, u32), Flat>,
-    /// (affiliate, offer): every click.
-    affiliate_clicks: BTreeMap<(u32, u32), Flat>,
+    /// (affiliate, offer): every click, by country.
+    affiliate_clicks: BTreeMap<(u32, u32), Segmented>,
     /// Offers whose clicks span more days than a `u16` counts: no flat lists.
     too_long: BTreeSet<u32>,
     /// Offers with clicks added since their lists were built.
@@ -123,7 +126,7 @@ impl UniqueIndex {
             }
         }
         let mut country_clicks: BTreeMap<(u16, u32), Vec<(u16, u16)>> = BTreeMap::new();
-        let mut affiliate_clicks: BTreeMap<(u32, u32), Vec<(u16, u16)>> = BTreeMap::new();
+        let mut affiliate_clicks: BTreeMap<(u32, u32), Vec<(u16, Click)>> = BTreeMap::new();
         for group in rows.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let offer = group[0].0;
             let first = span
@@ -135,6 +138,7 @@ impl UniqueIndex {
             let mut last_all: Option<i32> = None;
             let mut last_country: Vec<(u16, i32)> = Vec::new();
             let mut last_affiliate: Vec<(u32, i32)> = Vec::new();
+            let mut last_affiliate_country: Vec<((u32, u16), i32)> = Vec::new();
             for &(_, _, day, country, affiliate) in group {
                 let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap_or_default();
                 if last_all != Some(day) {
@@ -152,6 +156,8 @@ impl UniqueIndex {
                         .update_coarse_with_start(date, |block, start| block.push(start, previous));
                 }
                 let through_affiliate = last_day(&mut last_affiliate, affiliate, day);
+                let through_affiliate_in_country =
+                    last_day(&mut last_affiliate_country, (affiliate, country), day);
                 if let Some(first) = first {
                     // Within the span checked above, so it fits.
                     let offset = (day - first) as u16;
@@ -162,7 +168,14 @@ impl UniqueIndex {
                     affiliate_clicks
                         .entry((affiliate, offer))
                         .or_default()
-                        .push((offset, through_affiliate.gap(day)));
+                        .push((
+                            country,
+                            Click {
+                                day: offset,
+                                gap: through_affiliate.gap(day),
+                                gap_in_country: through_affiliate_in_country.gap(day),
+                            },
+                        ));
                 }
             }
         }
@@ -177,14 +190,14 @@ impl UniqueIndex {
                 calendar.for_each_mut(Entries::finish);
             }
         }
-        let flat = |offer: u32, entries: Vec<(u16, u16)>| {
-            Flat::new(span.get(&offer).map_or(0, |s| s.0), entries)
-        };
+        let base = |offer: u32| span.get(&offer).map_or(0, |s| s.0);
         for (key, entries) in country_clicks {
-            self.country_clicks.insert(key, flat(key.1, entries));
+            self.country_clicks
+                .insert(key, Flat::new(base(key.1), entries));
         }
-        for (key, entries) in affiliate_clicks {
-            self.affiliate_clicks.insert(key, flat(key.1, entries));
+        for (key, clicks) in affiliate_clicks {
+            self.affiliate_clicks
+                .insert(key, Segmented::new(base(key.1), clicks));
         }
     }
 
@@ -243,20 +256,22 @@ impl UniqueIndex {
         count
     }
 
-    /// Distinct IPs among the offer's clicks through one affiliate in `start..=end`.
+    /// Distinct IPs among the offer's clicks through one affiliate in `start..=end`, from one
+    /// country when one is given.
     pub fn affiliate_offer(
         &self,
         affiliate_id: u32,
         offer_id: u32,
         start: NaiveDate,
         end: NaiveDate,
+        country: Option<u16>,
     ) -> Option<u64> {
         if !self.flat_ready(offer_id) {
             return None;
         }
         let (first, last) = (day_key(start), day_key(end));
         match self.affiliate_clicks.get(&(affiliate_id, offer_id)) {
-            Some(flat) => flat.unique(first, last, first),
+            Some(list) => list.unique(first, last, first, country),
             None => Some(0),
         }
     }
@@ -271,19 +286,20 @@ impl UniqueIndex {
         })
     }
 
-    /// The offer's clicks through one affiliate on the days `from..=to` (day keys); `None` when
-    /// its lists are out of date.
+    /// The offer's clicks through one affiliate on the days `from..=to` (day keys), from one
+    /// country when one is given; `None` when its lists are out of date.
     pub fn affiliate_clicks(
         &self,
         affiliate_id: u32,
         offer_id: u32,
         from: i32,
         to: i32,
+        country: Option<u16>,
     ) -> Option<u64> {
         self.flat_ready(offer_id).then(|| {
             self.affiliate_clicks
                 .get(&(affiliate_id, offer_id))
-                .map_or(0, |flat| flat.clicks(from, to))
+                .map_or(0, |list| list.clicks(from, to, country))
         })
     }
 }
