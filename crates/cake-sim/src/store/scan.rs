@@ -133,6 +133,8 @@ impl Store {
             .flat_map(|(_, v)| v)
             .filter_map(|&i| self.clicks.row(i))
         {
+            #[cfg(test)]
+            tests::read(&tests::CLICKS_READ);
             if let Some(offer) = matcher.matches(click.offer_id, click.affiliate_id, click.country)
             {
                 rows.entry(group.key(offer, click.affiliate_id))
@@ -164,6 +166,8 @@ impl Store {
             _ => Box::new(days.flat_map(|(_, v)| v)),
         };
         for &index in conversions {
+            #[cfg(test)]
+            tests::read(&tests::CONVERSIONS_READ);
             let index = index as usize;
             let (Some(conversion), Some(click)) = (
                 self.conversions.get(index),
@@ -206,6 +210,8 @@ impl Store {
             ),
         };
         for click in clicks {
+            #[cfg(test)]
+            tests::read(&tests::CLICKS_READ);
             if range.contains(&click.day())
                 && matcher
                     .matches(click.offer_id, click.affiliate_id, click.country)
@@ -215,5 +221,123 @@ impl Store {
             }
         }
         ips
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use chrono::NaiveDate;
+
+    use super::super::figures::Group;
+    use super::super::filter::ReportFilter;
+    use crate::demo::{demo_store_scaled, SCALE_AFFILIATES, SCALE_OFFERS};
+
+    thread_local! {
+        /// Clicks read one by one on this thread.
+        pub(super) static CLICKS_READ: Cell<u64> = const { Cell::new(0) };
+        /// Conversions read one by one on this thread.
+        pub(super) static CONVERSIONS_READ: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(super) fn read(counter: &'static std::thread::LocalKey<Cell<u64>>) {
+        counter.with(|c| c.set(c.get() + 1));
+    }
+
+    fn reads(counter: &'static std::thread::LocalKey<Cell<u64>>) -> u64 {
+        counter.with(|c| c.replace(0))
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap_or_default()
+    }
+
+    /// The report shapes of `cargo xtask sim-scale`, as filters: each report the API has, with
+    /// each filter it takes that changes which roll-ups hold it, over a year, a month and a
+    /// misaligned year.
+    fn shapes() -> Vec<(Group, ReportFilter)> {
+        let mut shapes = Vec::new();
+        for (from, to) in [
+            ("2025-01-01", "2025-12-31"),
+            ("2025-03-01", "2025-03-31"),
+            ("2025-02-15", "2026-02-14"),
+        ] {
+            let range = ReportFilter::between(day(from), day(to));
+            let with = |f: fn(&mut ReportFilter)| {
+                let mut filter = range.clone();
+                f(&mut filter);
+                filter
+            };
+            let country = |f: &mut ReportFilter| f.country_id = Some(1);
+            let both = |f: &mut ReportFilter| {
+                f.country_id = Some(1);
+                f.affiliate_id = Some(u64::from(*SCALE_AFFILIATES.start()));
+            };
+            let by_affiliate = |f: &mut ReportFilter| {
+                f.affiliate_id = Some(u64::from(*SCALE_AFFILIATES.start()));
+            };
+            let by_offer =
+                |f: &mut ReportFilter| f.offer_id = Some(u64::from(*SCALE_OFFERS.start()));
+            for filter in [
+                range.clone(),
+                with(country),
+                with(by_affiliate),
+                with(both),
+                with(by_offer),
+            ] {
+                shapes.push((Group::Offer, filter));
+            }
+            for filter in [range.clone(), with(by_affiliate), with(by_offer)] {
+                shapes.push((Group::Affiliate, filter));
+            }
+            for filter in [range.clone(), with(by_offer)] {
+                shapes.push((Group::Advertiser, filter));
+            }
+        }
+        shapes
+    }
+
+    /// The report cliff of issue 18, held without a clock: no report shape the API takes reads
+    /// a click one by one, and one filtered by affiliate reads only that affiliate's
+    /// conversions; until the lists are brought up to date, the same reports read clicks (so
+    /// the counters count).
+    #[test]
+    fn no_report_shape_reads_clicks_one_by_one() {
+        let mut store = demo_store_scaled(100_000);
+        let affiliate = *SCALE_AFFILIATES.start();
+        let affiliate_conversions = store
+            .conversions_by_affiliate
+            .get(&affiliate)
+            .map_or(0, Vec::len);
+        reads(&CLICKS_READ);
+        reads(&CONVERSIONS_READ);
+        for (group, filter) in shapes() {
+            let rows = store.tally(&filter, group);
+            assert!(!rows.is_empty(), "{group:?} {filter:?}: no rows");
+            assert_eq!(reads(&CLICKS_READ), 0, "{group:?} {filter:?} read clicks");
+            let conversions = reads(&CONVERSIONS_READ);
+            // Its conversions once per run of partial-month days (two at most).
+            if filter.affiliate_id.is_some() {
+                assert!(
+                    conversions <= 2 * affiliate_conversions as u64,
+                    "{group:?} {filter:?} read {conversions} conversions"
+                );
+            }
+        }
+        // A click added since the lists were built: the same shapes count by reading clicks.
+        let mut click = store.clicks().next().expect("a click");
+        click.click_id = "added-since".into();
+        click.conversion_id = None;
+        store.add_click(click).expect("a new click");
+        let read: u64 = shapes()
+            .into_iter()
+            .filter(|(group, f)| *group == Group::Offer && f.country_id.is_some())
+            .map(|(group, filter)| {
+                store.tally(&filter, group);
+                reads(&CLICKS_READ)
+            })
+            .sum();
+        assert!(read > 0, "stale lists must be read around");
     }
 }
