@@ -260,6 +260,64 @@ impl NaiveDateBase {
     }
 }
 
+/// `value` with only the properties `schema` names (through `$ref`s, `properties`, `items` and
+/// an `additionalProperties` schema), and the JSON pointers of those it does not name, an array
+/// index written `*` so that the same property in many rows is one pointer (`/response/data/
+/// offers/*/est_e91`). The spec admits properties it does not name and the SDK ignores them by
+/// design, so a target (a live CAKE, a mock server in dynamic mode) that adds one has not broken
+/// the contract: the round trip compares what the schemas name, and the rest is reported.
+pub fn named_only(spec: &Value, schema: &Value, value: &Value) -> (Value, Vec<String>) {
+    fn escape(key: &str) -> String {
+        key.replace('~', "~0").replace('/', "~1")
+    }
+    fn walk(
+        spec: &Value,
+        schema: &Value,
+        value: &Value,
+        path: &str,
+        out: &mut Vec<String>,
+    ) -> Value {
+        let Some(schema) = cake_spec::refs::deref(spec, schema) else {
+            return value.clone();
+        };
+        match value {
+            Value::Object(map) => {
+                let properties = schema.get("properties").and_then(Value::as_object);
+                let others = schema.get("additionalProperties").filter(|a| a.is_object());
+                if properties.is_none() && others.is_none() {
+                    return value.clone();
+                }
+                let mut kept = Map::new();
+                for (key, v) in map {
+                    let at = format!("{path}/{}", escape(key));
+                    match properties.and_then(|p| p.get(key)).or(others) {
+                        Some(s) => {
+                            kept.insert(key.clone(), walk(spec, s, v, &at, out));
+                        }
+                        None => out.push(at),
+                    }
+                }
+                Value::Object(kept)
+            }
+            Value::Array(items) => match schema.get("items") {
+                Some(item) => Value::Array(
+                    items
+                        .iter()
+                        .map(|v| walk(spec, item, v, &format!("{path}/*"), out))
+                        .collect(),
+                ),
+                None => value.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+    let mut unnamed = Vec::new();
+    let named = walk(spec, schema, value, "", &mut unnamed);
+    unnamed.sort();
+    unnamed.dedup();
+    (named, unnamed)
+}
+
 /// The first place where two bodies differ in value (numbers compared as exact decimals, so
 /// `18.00` equals `18.0`), as a JSON pointer and what differs; `None` when they are equal.
 pub fn first_difference(served: &Value, decoded: &Value) -> Option<String> {

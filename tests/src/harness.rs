@@ -13,7 +13,7 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde_json::Value;
 
 use crate::{
-    bodies::first_difference,
+    bodies::{self, first_difference},
     dispatch::{self, DispatchError, Dispatched},
     ops::{Operation, Spec},
     params::{ParamSet, ParamValue},
@@ -285,6 +285,25 @@ pub fn request_problems(
     problems
 }
 
+/// Whether properties the schemas do not name fail a run (`CAKE_CONTRACT_STRICT_FIELDS=1`);
+/// by default they are information (see [`undocumented_properties`]).
+pub fn strict_fields() -> bool {
+    std::env::var("CAKE_CONTRACT_STRICT_FIELDS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The JSON pointers of the properties of a documented answer's body that its schema does not
+/// name (an array index written `*`); empty when the status is undocumented or the body is not
+/// JSON (other checks say so).
+pub fn undocumented_properties(spec: &Spec, op: &Operation, answer: &Answer) -> Vec<String> {
+    let (Some(documented), Ok(served)) = (
+        op.response_for(answer.status),
+        serde_json::from_slice::<Value>(&answer.body),
+    ) else {
+        return Vec::new();
+    };
+    bodies::named_only(&spec.json, &documented.schema, &served).1
+}
+
 /// Every way the answer, or what the SDK made of it, breaks the spec: the status documented, the
 /// body valid for that status's schema, a success decoded and re-encoded to the same value that
 /// still validates, a failure turned into the SDK's API error with its message.
@@ -293,6 +312,19 @@ pub fn response_problems(
     op: &Operation,
     answer: &Answer,
     dispatched: &Dispatched,
+) -> Vec<String> {
+    response_problems_with(spec, op, answer, dispatched, strict_fields())
+}
+
+/// [`response_problems`], with properties the schemas do not name failing the answer when
+/// `strict` (else they are left to [`undocumented_properties`]): the round trip compares what
+/// the schemas name.
+pub fn response_problems_with(
+    spec: &Spec,
+    op: &Operation,
+    answer: &Answer,
+    dispatched: &Dispatched,
+    strict: bool,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let Some(documented) = op.response_for(answer.status) else {
@@ -336,9 +368,18 @@ pub fn response_problems(
         }
         other => other.as_ref(),
     };
+    let (named, unnamed) = bodies::named_only(&spec.json, &documented.schema, &served);
+    if strict {
+        for at in &unnamed {
+            problems.push(format!(
+                "served a property the {} schema does not name: {at} (strict fields)",
+                documented.status
+            ));
+        }
+    }
     match (result, documented.status.is_success()) {
         (Ok(decoded), true) => {
-            if let Some(d) = first_difference(&served, decoded) {
+            if let Some(d) = first_difference(&named, decoded) {
                 problems.push(format!(
                     "decoded and re-encoded by the SDK, the body changed: {d}"
                 ));

@@ -14,7 +14,8 @@ use std::{collections::BTreeMap, sync::Mutex};
 use cake_contract_tests::{
     bodies::{body_strategy, Body},
     harness::{
-        report, request_problems, response_problems, valid_request_answer_problems, Harness,
+        report, request_problems, response_problems, undocumented_properties,
+        valid_request_answer_problems, Harness,
     },
     params::{anchored_params, ParamSet},
     target::{targets_from_env, Answer, Target},
@@ -109,6 +110,8 @@ fn every_answer_decodes_and_round_trips_to_the_same_value() {
         let target = target.as_ref();
         // Per operation: (answers that were its success, answers in all).
         let tally: Mutex<BTreeMap<String, (u32, u32)>> = Mutex::default();
+        // Per (operation, JSON pointer): how many answers had a property the schemas do not name.
+        let unnamed: Mutex<BTreeMap<(String, String), u32>> = Mutex::default();
         h.run("response contract", target, cases(&h, target), |case| {
             let op = &h.spec.operations[case.op];
             let answer = Answer::json(success_status(&h, &case), &case.body.0);
@@ -127,6 +130,11 @@ fn every_answer_decodes_and_round_trips_to_the_same_value() {
             {
                 problems.extend(valid_request_answer_problems(op, request, a));
             }
+            if let (Ok(mut u), Some(a)) = (unnamed.lock(), &x.answer) {
+                for at in undocumented_properties(&h.spec, op, a) {
+                    *u.entry((op.id.clone(), at)).or_default() += 1;
+                }
+            }
             if let (Ok(mut t), Some(a)) = (tally.lock(), &x.answer) {
                 let entry = t.entry(op.id.clone()).or_default();
                 entry.0 += u32::from(op.success().is_some_and(|r| r.status.covers(a.status)));
@@ -138,6 +146,7 @@ fn every_answer_decodes_and_round_trips_to_the_same_value() {
                 Err(TestCaseError::fail(report(op, &problems, &x)))
             }
         });
+        list_undocumented(target, &unnamed.into_inner().unwrap_or_default());
         if target.anchors().is_empty() {
             continue;
         }
@@ -153,5 +162,27 @@ fn every_answer_decodes_and_round_trips_to_the_same_value() {
             target.name(),
             never.join(", ")
         );
+    }
+}
+
+/// Lists the properties a target served that the schemas do not name (information, not a
+/// failure; `CAKE_CONTRACT_STRICT_FIELDS=1` makes them failures): on stderr, and in
+/// `target/cake-contract/undocumented-properties.txt`, a line per operation and JSON pointer
+/// with how many answers had it, since a passing test's output is not shown.
+fn list_undocumented(target: &dyn Target, unnamed: &BTreeMap<(String, String), u32>) {
+    if unnamed.is_empty() {
+        return;
+    }
+    let mut text = format!(
+        "properties {} served that the spec's schemas do not name (operation, JSON pointer, answers):\n",
+        target.name()
+    );
+    for ((op, at), n) in unnamed {
+        text.push_str(&format!("{op} {at} {n}\n"));
+    }
+    eprint!("{text}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/cake-contract");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("undocumented-properties.txt"), text);
     }
 }

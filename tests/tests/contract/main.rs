@@ -16,6 +16,7 @@ mod schema_only;
 mod spec_precision;
 mod typed_queries;
 mod types_agree;
+mod undocumented;
 
 use cake_contract_tests::{ops::Operation, target::Target};
 
