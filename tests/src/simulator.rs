@@ -104,6 +104,12 @@ impl LocalSimulator {
             .map_err(|e| e.to_string())
     }
 
+    /// The api_key it takes: the suite's own, drawn at random per run (for a client built
+    /// outside the SDK, such as the runner's).
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
     /// The simulator as a contract target: writes allowed (its data is the suite's own),
     /// [`SIMULATOR_CASES`] cases, anchored on the clicks it holds.
     pub fn target(&self) -> UpstreamTarget {

@@ -12,6 +12,7 @@ mod faults;
 mod invariants;
 mod negative;
 mod refusals;
+mod runner;
 mod schema_only;
 mod spec_precision;
 mod typed_queries;
