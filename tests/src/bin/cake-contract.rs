@@ -49,12 +49,19 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Err(e) if e == HELP => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("cake-contract: {e}\n{USAGE}");
             ExitCode::from(2)
         }
     }
 }
+
+/// What `parse` says when help was asked for.
+const HELP: &str = "help";
 
 fn parse(args: Vec<String>) -> Result<(Options, Option<std::path::PathBuf>), String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -79,7 +86,7 @@ fn parse(args: Vec<String>) -> Result<(Options, Option<std::path::PathBuf>), Str
                     .map_err(|_| "--seed: expected a whole number, e.g. 7".to_string())?
             }
             "--report" => report = Some(value("--report")?.into()),
-            "-h" | "--help" => return Err("help".into()),
+            "-h" | "--help" => return Err(HELP.into()),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }

@@ -156,6 +156,9 @@ fn the_command_exits_0_1_or_2_and_writes_its_reports() {
         unreachable.1
     );
 
+    let help = exit(&["--help"]);
+    assert_eq!(help.0, Some(0), "{}", help.1);
+    assert!(help.1.starts_with("usage: cake-contract"), "{}", help.1);
     let usage = exit(&["--cases", "2"]);
     assert_eq!(usage.0, Some(2), "{}", usage.1);
     assert!(
