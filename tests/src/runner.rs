@@ -46,7 +46,7 @@ impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Options")
             .field("base_url", &self.base_url)
-            .field("api_key", &"<redacted>")
+            .field(cake_client::secret::API_KEY_PARAM, &"<redacted>")
             .field("allow_writes", &self.allow_writes)
             .field("cases", &self.cases)
             .field("seed", &self.seed)
