@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod harness;
 pub mod ops;
 pub mod params;
+pub mod refusal;
 pub mod runner;
 pub mod schema;
 pub mod schema_only;

@@ -1,9 +1,10 @@
 //! `cake-contract`: the suite's checks run against a server named on the command line (a CAKE
 //! instance, a team's own stub of CAKE, or `cake serve`), with a result per operation and
 //! check, the statuses each operation answered beside those the spec documents, and reports for
-//! CI (JUnit XML, Markdown). The checks are the suite's own (`harness`): every generated valid
-//! request holds the spec, its answer is one the operation may give and round-trips through the
-//! SDK; a wrong api_key gets 401 on every operation.
+//! CI (JUnit XML, Markdown). The checks are the suite's own (`harness`, `refusal`): every
+//! generated valid request holds the spec, its answer is one the operation may give and
+//! round-trips through the SDK; every generated invalid request (sent raw) gets a documented 4xx
+//! naming the breached parameter; a wrong api_key gets 401 on every operation.
 //!
 //! What is not a contract failure is said apart: a server that cannot be reached, or that
 //! refuses every request (a wrong key), is a problem of the run, not a thousand failures.
@@ -23,8 +24,9 @@ use crate::{
         valid_request_answer_problems, Harness,
     },
     ops::Operation,
-    params::anchored_params,
-    target::{Answer, Target, UpstreamTarget},
+    params::{anchored_params, invalid_cases},
+    refusal::{describe, raw_request, refusal_problems},
+    target::{Answer, Target, UpstreamTarget, SUITE_API_KEY},
 };
 
 /// What to run against.
@@ -89,6 +91,8 @@ pub struct Report {
 pub const VALID_REQUESTS: &str = "valid requests";
 /// The name of the check of a wrong api_key.
 pub const WRONG_KEY: &str = "wrong api_key";
+/// The name of the check of generated invalid requests.
+pub const INVALID_REQUESTS: &str = "invalid requests";
 
 /// Runs every check against `options.base_url`; `Err` when the run itself cannot be made (the
 /// spec unreadable, the server unreachable, or every request refused), which is not a finding
@@ -141,6 +145,14 @@ pub fn run(options: &Options) -> Result<Report, String> {
             cases: 1,
             failure,
         });
+        if let Some(failure) = invalid_requests(&h, &target, op, options, &mut report) {
+            report.outcomes.push(Outcome {
+                operation: op.id.clone(),
+                check: INVALID_REQUESTS,
+                cases: options.cases,
+                failure,
+            });
+        }
     }
     let answered: BTreeSet<u16> = report
         .statuses
@@ -258,6 +270,59 @@ fn wrong_key(
 
 fn report_text(op: &Operation, problems: &[String], x: &crate::harness::Exchange) -> String {
     report(op, problems, x)
+}
+
+/// Generated invalid requests of `op` (one breached parameter each), sent raw since the SDK
+/// refuses them: each must get a 4xx its operation documents, with the `Failure` envelope naming
+/// the breached parameter. `None` when the spec lets `op` take no invalid set.
+fn invalid_requests(
+    h: &Harness,
+    target: &UpstreamTarget,
+    op: &Operation,
+    options: &Options,
+    report: &mut Report,
+) -> Option<Option<String>> {
+    let cases = invalid_cases(std::slice::from_ref(op))?;
+    let seen = std::sync::Mutex::new(BTreeMap::<u16, u32>::new());
+    let result = runner(options).run(&cases, |case| {
+        let request = raw_request(&h.spec, op, &case.params, Some(SUITE_API_KEY));
+        let answer = h
+            .block_on(target.answer(&request, Answer::json(200, &serde_json::Value::Null)))
+            .map_err(TestCaseError::fail)?;
+        if let Ok(mut seen) = seen.lock() {
+            *seen.entry(answer.status).or_default() += 1;
+        }
+        let blamable = case.breach.blamable();
+        let problems = refusal_problems(
+            &h.spec,
+            op,
+            &answer,
+            |_| true,
+            |named| match named {
+                Some(p) if blamable.contains(&p) => Ok(()),
+                other => Err(format!(
+                    "parameter: expected one of {blamable:?} ({:?}), the body names {other:?}",
+                    case.breach
+                )),
+            },
+        );
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(TestCaseError::fail(describe(
+                op, &request, &answer, &problems,
+            )))
+        }
+    });
+    let statuses = report.statuses.entry(op.id.clone()).or_default();
+    for (status, n) in seen.into_inner().unwrap_or_default() {
+        *statuses.entry(status).or_default() += n;
+    }
+    Some(match result {
+        Ok(()) => None,
+        Err(TestError::Fail(why, _)) => Some(why.to_string()),
+        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
+    })
 }
 
 /// A proptest runner with the run's cases and seed (no failure files: the report has them).

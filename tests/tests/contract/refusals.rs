@@ -9,95 +9,12 @@ use cake_contract_tests::{
     harness::{report, response_problems, Harness},
     ops::{Operation, Spec},
     params::{invalid_cases, valid_params, ParamSet},
-    schema,
+    refusal::{describe, raw_request, refusal_problems},
     simulator::{self, LocalSimulator},
-    target::{Answer, CapturedRequest, Target, UpstreamTarget, SUITE_API_KEY},
+    target::{Answer, Target, UpstreamTarget, SUITE_API_KEY},
 };
 use proptest::{prelude::*, strategy::ValueTree, test_runner::TestRunner};
 use serde_json::Value;
-
-/// `op` with `params` as query text, and the api_key when given (the suite's key, which an
-/// upstream target swaps for its own, or any other text, sent as is).
-fn raw_request(
-    spec: &Spec,
-    op: &Operation,
-    params: &ParamSet,
-    key: Option<&str>,
-) -> CapturedRequest {
-    let mut query: Vec<(String, String)> = params
-        .0
-        .iter()
-        .map(|(k, v)| (k.clone(), v.query_text()))
-        .collect();
-    if let Some(key) = key {
-        query.push((spec.api_key_param.clone(), key.to_string()));
-    }
-    CapturedRequest {
-        method: op.method.clone(),
-        path: op.path.clone(),
-        query,
-    }
-}
-
-/// Every way `answer` is not a documented 4xx `status_ok` accepts, with a body holding that
-/// response's schema and a `parameter` that `parameter_ok` accepts (it gets `None` when the
-/// body names none).
-fn refusal_problems(
-    spec: &Spec,
-    op: &Operation,
-    answer: &Answer,
-    status_ok: impl Fn(u16) -> bool,
-    parameter_ok: impl Fn(Option<&str>) -> Result<(), String>,
-) -> Vec<String> {
-    let mut problems = Vec::new();
-    if !(400..500).contains(&answer.status) || !status_ok(answer.status) {
-        problems.push(format!(
-            "status {}, not the refusal expected",
-            answer.status
-        ));
-    }
-    let Some(documented) = op.response_for(answer.status) else {
-        problems.push(format!(
-            "status {} is not documented for {}",
-            answer.status, op.id
-        ));
-        return problems;
-    };
-    if documented.status.is_success() {
-        problems.push(format!("status {} is a success", answer.status));
-        return problems;
-    }
-    let body: Value = match serde_json::from_slice(&answer.body) {
-        Ok(v) => v,
-        Err(e) => {
-            problems.push(format!("the body is not JSON: {e}"));
-            return problems;
-        }
-    };
-    for v in schema::violations(&spec.json, &documented.schema, &body) {
-        problems.push(format!(
-            "the body breaks the {} schema: {v}",
-            documented.status
-        ));
-    }
-    if let Err(why) = parameter_ok(body.get("parameter").and_then(Value::as_str)) {
-        problems.push(why);
-    }
-    problems
-}
-
-fn describe(
-    op: &Operation,
-    request: &CapturedRequest,
-    answer: &Answer,
-    problems: &[String],
-) -> String {
-    format!(
-        "operation {}:\n  - {}\n  request: {request:?}\n  response: {answer:?}",
-        op.id,
-        problems.join("\n  - ")
-    )
-}
 
 #[test]
 fn every_invalid_request_gets_a_documented_4xx_failure_naming_the_breached_parameter() {

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use cake_contract_tests::{
-    runner::{run, Options, VALID_REQUESTS, WRONG_KEY},
+    runner::{run, Options, INVALID_REQUESTS, VALID_REQUESTS, WRONG_KEY},
     simulator::LocalSimulator,
 };
 use httpmock::MockServer;
@@ -35,17 +35,18 @@ fn against_the_simulator_every_check_holds_and_the_reports_say_so() {
     let sim = LocalSimulator::demo().unwrap();
     let report = run(&options(&sim.base_url(), sim.api_key())).unwrap();
     assert_eq!(report.failures(), 0, "{}", report.summary());
-    // Six operations, two checks each.
-    assert_eq!(report.outcomes.len(), 12, "{}", report.summary());
+    // Six operations, three checks each.
+    assert_eq!(report.outcomes.len(), 18, "{}", report.summary());
     for (op, seen, _) in report.coverage() {
         assert!(seen.iter().any(|s| s == "401"), "{op}: {seen:?}");
+        assert!(seen.iter().any(|s| s == "400"), "{op}: {seen:?}");
         if !op.contains("conversion") || op.starts_with("get") {
             assert!(seen.iter().any(|s| s == "200"), "{op}: {seen:?}");
         }
     }
     let junit = report.junit();
     assert!(junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
-    assert_eq!(junit.matches("<testcase ").count(), 12);
+    assert_eq!(junit.matches("<testcase ").count(), 18);
     assert_eq!(junit.matches("<testsuite ").count(), 6);
     assert!(!junit.contains("<failure"));
     for text in [junit, report.summary(), report.markdown()] {
@@ -63,10 +64,12 @@ fn a_server_that_breaks_the_contract_fails_each_check_that_sees_it() {
         .filter(|o| o.failure.is_some())
         .map(|o| (o.operation.as_str(), o.check))
         .collect();
-    // Every operation's valid requests get a body its schema refuses; a wrong key gets 200.
-    assert_eq!(failed.len(), 12, "{}", report.summary());
+    // Every operation's valid requests get a body its schema refuses; a wrong key and invalid
+    // requests get 200.
+    assert_eq!(failed.len(), 18, "{}", report.summary());
     assert!(failed.contains(&("get_offer_report", VALID_REQUESTS)));
     assert!(failed.contains(&("get_click", WRONG_KEY)));
+    assert!(failed.contains(&("get_conversions", INVALID_REQUESTS)));
     let why = report.outcomes[0].failure.as_deref().unwrap_or_default();
     assert!(why.contains("schema"), "{why}");
     assert!(
@@ -74,8 +77,8 @@ fn a_server_that_breaks_the_contract_fails_each_check_that_sees_it() {
         "the request, key redacted: {why}"
     );
     let junit = report.junit();
-    assert_eq!(junit.matches("<failure message=").count(), 12);
-    assert!(junit.contains("failures=\"12\""));
+    assert_eq!(junit.matches("<failure message=").count(), 18);
+    assert!(junit.contains("failures=\"18\""));
 }
 
 #[test]
@@ -114,7 +117,7 @@ fn the_command_exits_0_1_or_2_and_writes_its_reports() {
     assert_eq!(ok.0, Some(0), "{}", ok.1);
     assert!(!ok.1.contains(sim.api_key()));
     let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
-    assert!(junit.contains("tests=\"12\" failures=\"0\""), "{junit}");
+    assert!(junit.contains("tests=\"18\" failures=\"0\""), "{junit}");
     assert!(std::fs::read_to_string(dir.join("summary.md"))
         .unwrap()
         .contains("| `get_click` |"));
