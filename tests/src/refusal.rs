@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::{
     ops::{Operation, Spec},
-    params::ParamSet,
+    params::{InvalidCase, ParamSet},
     schema,
     target::{Answer, CapturedRequest},
 };
@@ -93,5 +93,29 @@ pub fn describe(
         "operation {}:\n  - {}\n  request: {request:?}\n  response: {answer:?}",
         op.id,
         problems.join("\n  - ")
+    )
+}
+
+/// Every way `answer` to the invalid request of `case` is not a documented 4xx whose `Failure`
+/// names the breached parameter (or one the breach could be blamed on).
+pub fn invalid_request_problems(
+    spec: &Spec,
+    op: &Operation,
+    case: &InvalidCase,
+    answer: &Answer,
+) -> Vec<String> {
+    let blamable = case.breach.blamable();
+    refusal_problems(
+        spec,
+        op,
+        answer,
+        |_| true,
+        |named| match named {
+            Some(p) if blamable.contains(&p) => Ok(()),
+            other => Err(format!(
+                "parameter: expected one of {blamable:?} ({:?}), the body names {other:?}",
+                case.breach
+            )),
+        },
     )
 }

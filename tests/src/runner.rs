@@ -23,9 +23,9 @@ use crate::{
         report, request_problems, response_problems, undocumented_properties,
         valid_request_answer_problems, Harness,
     },
-    ops::Operation,
+    ops::{Operation, Status},
     params::{anchored_params, invalid_cases},
-    refusal::{describe, raw_request, refusal_problems},
+    refusal::{describe, invalid_request_problems, raw_request},
     target::{Answer, Target, UpstreamTarget, SUITE_API_KEY},
 };
 
@@ -80,7 +80,7 @@ pub struct Report {
     /// Per operation, the statuses it answered and how often.
     pub statuses: BTreeMap<String, BTreeMap<u16, u32>>,
     /// Per operation, the statuses the spec documents (`200`, `5XX`, ...).
-    pub documented: BTreeMap<String, Vec<String>>,
+    pub documented: BTreeMap<String, Vec<Status>>,
     /// Per (operation, JSON pointer), how many answers had a property the schemas do not name.
     pub undocumented: BTreeMap<(String, String), u32>,
     /// Operations not sent (they create data and writes were not allowed).
@@ -112,7 +112,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
     for op in &h.spec.operations {
         report.documented.insert(
             op.id.clone(),
-            op.responses.iter().map(|r| r.status.to_string()).collect(),
+            op.responses.iter().map(|r| r.status).collect(),
         );
         if op.creates_data && !options.allow_writes {
             report.skipped.push(op.id.clone());
@@ -265,11 +265,7 @@ fn wrong_key(
         ));
     }
     problems.extend(response_problems(&h.spec, op, answer, &x.dispatched));
-    Ok((!problems.is_empty()).then(|| report_text(op, &problems, &x)))
-}
-
-fn report_text(op: &Operation, problems: &[String], x: &crate::harness::Exchange) -> String {
-    report(op, problems, x)
+    Ok((!problems.is_empty()).then(|| crate::harness::report(op, &problems, &x)))
 }
 
 /// Generated invalid requests of `op` (one breached parameter each), sent raw since the SDK
@@ -292,20 +288,7 @@ fn invalid_requests(
         if let Ok(mut seen) = seen.lock() {
             *seen.entry(answer.status).or_default() += 1;
         }
-        let blamable = case.breach.blamable();
-        let problems = refusal_problems(
-            &h.spec,
-            op,
-            &answer,
-            |_| true,
-            |named| match named {
-                Some(p) if blamable.contains(&p) => Ok(()),
-                other => Err(format!(
-                    "parameter: expected one of {blamable:?} ({:?}), the body names {other:?}",
-                    case.breach
-                )),
-            },
-        );
+        let problems = invalid_request_problems(&h.spec, op, &case, &answer);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -348,10 +331,11 @@ impl Report {
         let mut rows = Vec::new();
         for (op, statuses) in &self.statuses {
             let documented = self.documented.get(op).cloned().unwrap_or_default();
-            let (seen, unseen): (Vec<String>, Vec<String>) = documented
+            let (seen, unseen): (Vec<Status>, Vec<Status>) = documented
                 .into_iter()
-                .partition(|d| statuses.keys().any(|&s| status_covers(d, s)));
-            rows.push((op.clone(), seen, unseen));
+                .partition(|d| statuses.keys().any(|&s| d.covers(s)));
+            let text = |v: Vec<Status>| v.iter().map(Status::to_string).collect();
+            rows.push((op.clone(), text(seen), text(unseen)));
         }
         rows
     }
@@ -482,15 +466,6 @@ impl Report {
             ));
         }
         out
-    }
-}
-
-/// Whether the documented status `documented` (`200`, `5XX`, `default`) covers `code`.
-fn status_covers(documented: &str, code: u16) -> bool {
-    match documented.as_bytes() {
-        [n, b'X' | b'x', b'X' | b'x'] => u16::from(n.wrapping_sub(b'0')) == code / 100,
-        _ if documented == "default" => true,
-        _ => documented.parse::<u16>() == Ok(code),
     }
 }
 

@@ -226,7 +226,7 @@ impl Crate {
             "super" => self.modules[from].parent?,
             name => *self.modules[from].children.get(name)?,
         };
-        for (i, segment) in rest.iter().enumerate() {
+        for segment in rest {
             if segment == "super" {
                 current = self.modules[current].parent?;
                 continue;
@@ -238,7 +238,6 @@ impl Crate {
                 current = child;
                 continue;
             }
-            let _ = i;
             return Some(self.defining(current, segment, depth));
         }
         Some(current)

@@ -9,7 +9,7 @@ use cake_contract_tests::{
     harness::{report, response_problems, Harness},
     ops::{Operation, Spec},
     params::{invalid_cases, valid_params, ParamSet},
-    refusal::{describe, raw_request, refusal_problems},
+    refusal::{describe, invalid_request_problems, raw_request, refusal_problems},
     simulator::{self, LocalSimulator},
     target::{Answer, Target, UpstreamTarget, SUITE_API_KEY},
 };
@@ -28,20 +28,7 @@ fn every_invalid_request_gets_a_documented_4xx_failure_naming_the_breached_param
         let answer = h
             .block_on(target.answer(&request, Answer::json(200, &Value::Null)))
             .map_err(TestCaseError::fail)?;
-        let blamable = case.breach.blamable();
-        let problems = refusal_problems(
-            &h.spec,
-            op,
-            &answer,
-            |_| true,
-            |named| match named {
-                Some(p) if blamable.contains(&p) => Ok(()),
-                other => Err(format!(
-                    "parameter: expected one of {blamable:?} ({:?}), the body names {other:?}",
-                    case.breach
-                )),
-            },
-        );
+        let problems = invalid_request_problems(&h.spec, op, &case, &answer);
         if problems.is_empty() {
             Ok(())
         } else {
