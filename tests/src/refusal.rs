@@ -104,7 +104,24 @@ pub fn invalid_request_problems(
     case: &InvalidCase,
     answer: &Answer,
 ) -> Vec<String> {
-    let blamable = case.breach.blamable();
+    blame_problems(
+        spec,
+        op,
+        answer,
+        &case.breach.blamable(),
+        &format!("{:?}", case.breach),
+    )
+}
+
+/// Every way `answer` to a request with one breach (`breach`, as text) is not a documented 4xx
+/// whose `Failure` names one of `blamable`.
+pub fn blame_problems(
+    spec: &Spec,
+    op: &Operation,
+    answer: &Answer,
+    blamable: &[&str],
+    breach: &str,
+) -> Vec<String> {
     refusal_problems(
         spec,
         op,
@@ -113,8 +130,7 @@ pub fn invalid_request_problems(
         |named| match named {
             Some(p) if blamable.contains(&p) => Ok(()),
             other => Err(format!(
-                "parameter: expected one of {blamable:?} ({:?}), the body names {other:?}",
-                case.breach
+                "parameter: expected one of {blamable:?} ({breach}), the body names {other:?}"
             )),
         },
     )

@@ -5,6 +5,7 @@
 //!
 //! Nothing here names an operation or a parameter: the cases come from the spec.
 
+mod breaking_proxy;
 mod coverage;
 mod examples;
 mod exchanges;
