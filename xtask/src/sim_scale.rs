@@ -51,7 +51,42 @@ const SHAPES: &[&str] = &[
 ];
 
 /// Kills the server when dropped, whatever happened.
-struct Server(Child);
+pub struct Server(Child);
+
+/// Starts `cake` with `args` (and `env`), and waits until it says where it listens:
+/// the server and its `HOST:PORT`.
+pub fn start(
+    cake: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(Server, String), String> {
+    let mut child = Command::new(cake)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", cake.display()))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let server = Server(child);
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .ok_or("cake serve ended before listening")?
+            .map_err(|e| e.to_string())?;
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+    };
+    // The rest of what it says goes nowhere, without blocking it.
+    std::thread::spawn(move || for _ in lines {});
+    Ok((server, addr))
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -78,29 +113,17 @@ pub fn run(counts: &[u64]) -> Result<(), String> {
     let mut shapes = Vec::new();
     for (n, &clicks) in counts.iter().enumerate() {
         let started = Instant::now();
-        let mut child = Command::new(&cake)
-            .args(["serve", "--addr", "127.0.0.1:0", "--demo-scale"])
-            .arg(clicks.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", cake.display()))?;
-        let stderr = child.stderr.take().ok_or("no stderr")?;
-        let server = Server(child);
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .ok_or("cake serve ended before listening")?
-                .map_err(|e| e.to_string())?;
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
-            }
-        };
+        let (server, addr) = start(
+            &cake,
+            &[
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--demo-scale",
+                &clicks.to_string(),
+            ],
+            &[],
+        )?;
         let ready = started.elapsed();
         std::thread::sleep(Duration::from_secs(1));
         let pid = server.0.id();
