@@ -442,7 +442,19 @@ impl Sweep<'_> {
         let failure = match result {
             Ok(()) => None,
             Err(TestError::Fail(why, value)) => {
-                let finding = last.into_inner().filter(|f| f.case == to_case(&value));
+                // The smallest failing value is the last one that failed, as a rule; when the
+                // shrinker settled elsewhere, that value is sent once more to have its exchanges.
+                let smallest = to_case(&value);
+                let finding = match last.into_inner() {
+                    Some(f) if f.case == smallest => Some(f),
+                    other => match run_case(self.ctx, op, &smallest) {
+                        Ok(f) if !f.problems.is_empty() => {
+                            self.tally.borrow_mut().record(op, &f);
+                            Some(f)
+                        }
+                        _ => other,
+                    },
+                };
                 Some(Failure {
                     message: finding
                         .as_ref()
