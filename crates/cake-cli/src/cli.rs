@@ -9,6 +9,7 @@ use clap::{Args, FromArgMatches};
 
 use crate::{
     commands::{flag, operation_commands, OperationCommand, GROUPS},
+    export::args::{ExportArgs, EXPORT_ABOUT},
     failure::Failure,
     output::Format,
 };
@@ -121,7 +122,10 @@ pub(crate) fn cli_command() -> clap::Command {
     .subcommand(
         ServeArgs::augment_args(clap::Command::new("serve").about(SERVE_ABOUT))
             .override_help(serve_help()),
-    );
+    )
+    .subcommand(ExportArgs::augment_args(
+        clap::Command::new("export").about(EXPORT_ABOUT),
+    ));
     for command in operation_commands() {
         let leaf = operation_command(&command, command.operation.spec());
         cake = match command.words {
@@ -283,6 +287,8 @@ impl Invocation {
 /// What the command line asks for.
 pub(crate) enum Request {
     Serve(ServeArgs),
+    /// `cake export`, and whether `--format` was given.
+    Export(ExportArgs, bool),
     Operation(Invocation),
 }
 
@@ -299,6 +305,14 @@ pub(crate) fn parse() -> Result<(GlobalArgs, Request), Failure> {
     if words == ["serve"] {
         let args = ServeArgs::from_arg_matches(current).unwrap_or_else(|e| e.exit());
         return Ok((global, Request::Serve(args)));
+    }
+    if words == ["export"] {
+        let args = ExportArgs::from_arg_matches(current).unwrap_or_else(|e| e.exit());
+        let given = !matches!(
+            matches.value_source("format"),
+            None | Some(clap::parser::ValueSource::DefaultValue)
+        );
+        return Ok((global, Request::Export(args, given)));
     }
     let command = operation_commands()
         .find(|c| c.words == words.as_slice())

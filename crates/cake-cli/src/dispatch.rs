@@ -16,8 +16,17 @@ use crate::{
 pub(crate) async fn run(global: GlobalArgs, request: Request) -> Result<(), Failure> {
     let inv = match request {
         Request::Serve(args) => return serve(&args, global.api_key.as_deref()).await,
+        Request::Export(args, format_given) => {
+            return crate::export::run(&global, args, format_given).await
+        }
         Request::Operation(invocation) => invocation,
     };
+    if global.format == Format::Parquet {
+        return Err(Failure::usage(
+            "--format parquet is for `cake export`",
+            "give --format table, csv, json or ndjson",
+        ));
+    }
     refuse_silent_demo_write(&global, inv.command.spec())?;
     // Keep the embedded simulator alive for the whole command.
     let (client, _embedded) = connect(&global).await?;

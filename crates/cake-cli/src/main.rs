@@ -14,6 +14,7 @@ mod cli;
 mod commands;
 mod connect;
 mod dispatch;
+mod export;
 mod failure;
 mod output;
 mod progress;

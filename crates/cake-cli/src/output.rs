@@ -15,6 +15,9 @@ use cake_client::types;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
+/// Why rows are not written as Parquet to stdout: only `cake export` writes Parquet, as files.
+const PARQUET_ROWS: &str = "--format parquet is for `cake export`";
+
 /// The output formats of `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -26,6 +29,8 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// Apache Parquet files (`cake export` only).
+    Parquet,
 }
 
 /// A cell of a row: its text for people, its exact text for CSV, and whether it is a number
@@ -172,6 +177,8 @@ impl<W: Write, R: Row> RowWriter<W, R> {
                 self.held.push(row);
                 Ok(())
             }
+            // Refused before anything is sent (`dispatch::run`); never written as rows.
+            Format::Parquet => Err(io::Error::other(PARQUET_ROWS)),
         }
     }
 
@@ -190,6 +197,7 @@ impl<W: Write, R: Row> RowWriter<W, R> {
                 lines.extend(footer);
                 write_table(&mut self.out, R::headers(), &lines)?;
             }
+            Format::Parquet => return Err(io::Error::other(PARQUET_ROWS)),
         }
         self.out.flush()
     }
