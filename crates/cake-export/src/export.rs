@@ -6,6 +6,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::PathBuf,
+    time::{Duration, Instant},
 };
 
 use cake_client::Client;
@@ -15,11 +16,16 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::{
     schema::RowSchema,
-    sink::{DayWriter, Format},
+    sink::{partition_file, sync_dir, DayWriter, Format},
     state::{State, StreamState},
     stream::Stream,
     Error,
 };
+
+/// How often, at most, the state file is written (each write syncs the partitions done since
+/// the last one, then the state): a run killed between two writes re-exports at most the days
+/// since the last one, which replace their partitions with the same files.
+pub const STATE_EVERY: Duration = Duration::from_millis(500);
 
 /// Which days to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,43 +163,66 @@ pub async fn export(
     let mut written = 0usize;
     let out = plan.out.clone();
     let format = plan.format;
+    let stream = plan.stream;
+    // Each day a task of the runtime's, so that with `jobs` > 1 its file work (encoding,
+    // writing, syncing) runs on another thread while the others wait for their pages.
     let mut tasks = futures::stream::iter(days.into_iter().map(|day| {
-        let (out, schema) = (out.clone(), schema.clone());
-        async move {
+        let (out, schema, client) = (out.clone(), schema.clone(), client.clone());
+        tokio::spawn(async move {
             let mut w = DayWriter::create(&out, name, day, &schema, format)?;
-            let n = plan.stream.day(client, day, &mut w).await?;
+            let n = stream.day(&client, day, &mut w).await?;
             w.finish()?;
             Ok::<_, Error>((day, n))
-        }
+        })
     }))
-    .buffer_unordered(plan.jobs.max(1));
+    .buffer_unordered(plan.jobs.max(1))
+    .map(|joined| joined.map_err(|e| Error::new(format!("a day's task: {e}")))?);
+    // Days whose files are in place but whose directories are not yet synced; the state is
+    // written (after syncing them) at most every STATE_EVERY, and at the end.
+    let mut unsynced: Vec<PathBuf> = Vec::new();
+    let mut advanced = false;
+    let mut saved = Instant::now();
+    let save = |state: &mut State, last: NaiveDate, unsynced: &mut Vec<PathBuf>| {
+        for dir in unsynced.drain(..) {
+            sync_dir(&dir)?;
+        }
+        sync_dir(&dir)?;
+        state.streams.insert(
+            name.to_string(),
+            StreamState {
+                last_day: kept_last.map_or(last, |k| k.max(last)),
+                first_day,
+                format: format.extension().to_string(),
+                spec_version: schema.spec_version.clone(),
+                parameters: plan.parameters.clone(),
+            },
+        );
+        state.write(&plan.out)
+    };
     while let Some((day, n)) = tasks.try_next().await? {
         rows += n;
         written += 1;
         done.insert(day);
+        if let Some(partition) = partition_file(&plan.out, name, day, format).parent() {
+            unsynced.push(partition.to_path_buf());
+        }
         let before = next;
         while done.remove(&next) {
             next = next.succ_opt().unwrap_or(next);
         }
-        if next != before {
-            let last = next.pred_opt().unwrap_or(next);
-            state.streams.insert(
-                name.to_string(),
-                StreamState {
-                    last_day: kept_last.map_or(last, |k| k.max(last)),
-                    first_day,
-                    format: format.extension().to_string(),
-                    spec_version: schema.spec_version.clone(),
-                    parameters: plan.parameters.clone(),
-                },
-            );
-            state.write(&plan.out)?;
+        advanced |= next != before;
+        if advanced && saved.elapsed() >= STATE_EVERY {
+            save(&mut state, next.pred_opt().unwrap_or(next), &mut unsynced)?;
+            (advanced, saved) = (false, Instant::now());
         }
         progress(Tick {
             days_done: written,
             days: total,
             rows,
         });
+    }
+    if advanced {
+        save(&mut state, next.pred_opt().unwrap_or(next), &mut unsynced)?;
     }
     let _ = std::fs::remove_dir_all(&staging);
     // `_staging` itself, when no other stream's run is using it.

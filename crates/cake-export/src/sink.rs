@@ -1,5 +1,5 @@
 //! One day's partition of one stream, written where no reader looks and moved into place whole:
-//! `DIR/_staging/STREAM/date=DAY/part-00000.EXT` is written and synced, then renamed over
+//! `DIR/_staging/STREAM/date=DAY.part-00000.EXT` is written and synced, then renamed over
 //! `DIR/STREAM/date=DAY/part-00000.EXT`, so a reader sees the old file or the new one, never a
 //! half; a run killed before the rename leaves only the staging file, which the next run
 //! overwrites. Every day exported has exactly that one file (with no rows when the day had
@@ -58,12 +58,11 @@ pub fn partition_file(out: &Path, stream: &str, day: NaiveDate, format: Format) 
         .join(format!("part-00000.{}", format.extension()))
 }
 
-/// Where a day is written before it is moved into place.
+/// Where a day is written before it is moved into place (one directory per stream).
 fn staging_file(out: &Path, stream: &str, day: NaiveDate, format: Format) -> PathBuf {
     out.join("_staging")
         .join(stream)
-        .join(format!("date={day}"))
-        .join(format!("part-00000.{}", format.extension()))
+        .join(format!("date={day}.part-00000.{}", format.extension()))
 }
 
 enum Inner {
@@ -182,14 +181,26 @@ impl DayWriter {
         if let Some(dir) = self.target.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
+        // The rename reaches the disk when the partition's directory is synced
+        // ([`sync_dir`]), which the export does before its state says the day is done.
         std::fs::rename(&self.staging, &self.target).map_err(io(&self.target))?;
-        if let Some(dir) = self.target.parent() {
-            // The rename itself on disk (a directory opened read-only can be synced on Unix).
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
         Ok(self.rows)
+    }
+}
+
+/// Syncs a directory, so that the entries made in it (a file renamed in, a directory created)
+/// are on disk. A directory opened read-only can be synced on Unix; elsewhere this does nothing.
+pub fn sync_dir(dir: &Path) -> Result<(), Error> {
+    match File::open(dir) {
+        Ok(d) => d.sync_all().or_else(|e| {
+            // Some platforms refuse to sync a directory: nothing more can be done there.
+            if e.kind() == std::io::ErrorKind::InvalidInput {
+                Ok(())
+            } else {
+                Err(Error::new(format!("{}: {e}", dir.display())))
+            }
+        }),
+        Err(e) => Err(Error::new(format!("{}: {e}", dir.display()))),
     }
 }
 

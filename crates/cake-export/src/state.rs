@@ -59,6 +59,7 @@ impl State {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(text.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::new(format!("{}: {e}", path.display())))
+        std::fs::rename(&tmp, &path).map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
+        crate::sink::sync_dir(out)
     }
 }
