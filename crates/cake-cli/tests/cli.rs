@@ -1,10 +1,12 @@
 //! The `cake` binary, run as users run it: every subcommand in every format against the embedded
 //! simulator, `--all`, bad flag values, a server that says no, and `cake serve`.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command as StdCommand, Stdio};
 
+mod common;
+
 use assert_cmd::Command;
+use common::spawn_serve;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -471,28 +473,6 @@ fn an_unreachable_server_is_exit_4() {
         .assert()
         .code(4)
         .stderr(predicate::str::contains("--base-url"));
-}
-
-/// Starts `cake serve` on a free port and returns the child and its base URL.
-fn spawn_serve(extra: &[&str]) -> (std::process::Child, String) {
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("cake"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("CAKE_API_KEY")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
-    (child, url)
 }
 
 #[test]

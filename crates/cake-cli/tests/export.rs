@@ -4,13 +4,15 @@
 
 use std::{
     collections::BTreeMap,
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Command as StdCommand, Stdio},
     time::{Duration, Instant},
 };
 
+mod common;
+
 use assert_cmd::Command;
+use common::spawn_serve;
 use predicates::prelude::*;
 
 fn cake() -> Command {
@@ -134,28 +136,6 @@ fn export_usage_errors_name_what_is_wrong_and_write_nothing() {
             "--format parquet is for `cake export`",
         ));
     let _ = std::fs::remove_dir_all(out);
-}
-
-/// Starts `cake serve` with `extra` on a free port; the child and its base URL.
-fn spawn_serve(extra: &[&str]) -> (std::process::Child, String) {
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("cake"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("CAKE_API_KEY")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_string();
-    (child, url)
 }
 
 fn last_day(out: &Path) -> Option<String> {

@@ -196,6 +196,34 @@ impl Finding {
         }));
     }
 
+    /// Holds an SDK exchange's answer to `status` (`wrong` says why another is wrong) and to the
+    /// spec, and keeps it.
+    fn expect(
+        &mut self,
+        ctx: &Context,
+        op: &Operation,
+        x: &Exchange,
+        status: u16,
+        wrong: impl Fn(u16) -> String,
+    ) {
+        match &x.answer {
+            None => self.problems.push("nothing was sent".into()),
+            Some(answer) => {
+                if answer.status != status {
+                    self.problems.push(wrong(answer.status));
+                }
+                self.problems.extend(response_problems_with(
+                    &ctx.h.spec,
+                    op,
+                    answer,
+                    &x.dispatched,
+                    ctx.strict_fields,
+                ));
+            }
+        }
+        self.keep_sdk(ctx, op, x);
+    }
+
     /// The failure as text: the problems, then each exchange.
     pub fn message(&self) -> String {
         let operation = self
@@ -298,25 +326,9 @@ pub fn run_case(ctx: &Context, op: &Operation, case: &Case) -> Result<Finding, S
                 .h
                 .exchange(&wrong, op, &set, placeholder())
                 .map_err(|e| e.to_string())?;
-            match &x.answer {
-                None => f.problems.push("nothing was sent".into()),
-                Some(answer) => {
-                    if answer.status != 401 {
-                        f.problems.push(format!(
-                            "a wrong api_key must get 401, got {}",
-                            answer.status
-                        ));
-                    }
-                    f.problems.extend(response_problems_with(
-                        spec,
-                        op,
-                        answer,
-                        &x.dispatched,
-                        ctx.strict_fields,
-                    ));
-                }
-            }
-            f.keep_sdk(ctx, op, &x);
+            f.expect(ctx, op, &x, 401, |got| {
+                format!("a wrong api_key must get 401, got {got}")
+            });
         }
         Case::ScriptedFault { params, status } => {
             let set = typed(op, params)?;
@@ -324,25 +336,9 @@ pub fn run_case(ctx: &Context, op: &Operation, case: &Case) -> Result<Finding, S
             let x = ctx.h.exchange(&ctx.target, op, &set, placeholder());
             ctx.clear_faults()?;
             let x = x.map_err(|e| e.to_string())?;
-            match &x.answer {
-                None => f.problems.push("nothing was sent".into()),
-                Some(answer) => {
-                    if answer.status != *status {
-                        f.problems.push(format!(
-                            "the simulator was told to answer {status}, it answered {}",
-                            answer.status
-                        ));
-                    }
-                    f.problems.extend(response_problems_with(
-                        spec,
-                        op,
-                        answer,
-                        &x.dispatched,
-                        ctx.strict_fields,
-                    ));
-                }
-            }
-            f.keep_sdk(ctx, op, &x);
+            f.expect(ctx, op, &x, *status, |got| {
+                format!("the simulator was told to answer {status}, it answered {got}")
+            });
         }
         Case::Writes { unique_id, click } => {
             writes::run(ctx, unique_id, click.clone(), &mut f)?;
