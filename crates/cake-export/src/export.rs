@@ -171,7 +171,11 @@ pub async fn export(
         tokio::spawn(async move {
             let mut w = DayWriter::create(&out, name, day, &schema, format)?;
             let n = stream.day(&client, day, &mut w).await?;
-            w.finish()?;
+            // The last row group, the sync and the rename block: off the runtime's threads, so
+            // that the other days' pages keep coming meanwhile.
+            tokio::task::spawn_blocking(move || w.finish())
+                .await
+                .map_err(|e| Error::new(format!("writing {day}: {e}")))??;
             Ok::<_, Error>((day, n))
         })
     }))
