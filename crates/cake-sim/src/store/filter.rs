@@ -119,6 +119,16 @@ impl<'a> Matcher<'a> {
         f.offer_id.is_some() || f.advertiser_id.is_some() || f.vertical_id.is_some()
     }
 
+    /// Whether every click of the days asked for matches: no filter but the days. (Every click's
+    /// offer exists: [`Store::add_click`] refuses one whose offer does not, and offers are never
+    /// removed.)
+    pub fn lets_every_click_through(&self) -> bool {
+        !self.nothing
+            && self.country.is_none()
+            && self.affiliate.is_none()
+            && !self.filters_offers()
+    }
+
     /// The offer, when it passes the offer-derived conditions (offer, advertiser, vertical).
     pub fn offer(&self, offer_id: u32) -> Option<&'a Offer> {
         let f = self.filter;
