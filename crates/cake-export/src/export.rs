@@ -168,7 +168,7 @@ pub async fn export(
     // writing, syncing) runs on another thread while the others wait for their pages.
     let mut tasks = futures::stream::iter(days.into_iter().map(|day| {
         let (out, schema, client) = (out.clone(), schema.clone(), client.clone());
-        tokio::spawn(async move {
+        AbortOnDrop(tokio::spawn(async move {
             let mut w = DayWriter::create(&out, name, day, &schema, format)?;
             let n = stream.day(&client, day, &mut w).await?;
             // The last row group, the sync and the rename block: off the runtime's threads, so
@@ -177,7 +177,7 @@ pub async fn export(
                 .await
                 .map_err(|e| Error::new(format!("writing {day}: {e}")))??;
             Ok::<_, Error>((day, n))
-        })
+        }))
     }))
     .buffer_unordered(plan.jobs.max(1))
     .map(|joined| joined.map_err(|e| Error::new(format!("a day's task: {e}")))?);
@@ -203,7 +203,12 @@ pub async fn export(
         );
         state.write(&plan.out)
     };
-    while let Some((day, n)) = tasks.try_next().await? {
+    let failed = loop {
+        let (day, n) = match tasks.try_next().await {
+            Ok(Some(done_day)) => done_day,
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        };
         rows += n;
         written += 1;
         done.insert(day);
@@ -224,18 +229,46 @@ pub async fn export(
             days: total,
             rows,
         });
-    }
+    };
+    // Whatever stopped the run, the days done before it are kept in the state, so that
+    // `--since-last-run` goes on from there.
     if advanced {
         save(&mut state, next.pred_opt().unwrap_or(next), &mut unsynced)?;
     }
+    // The days under way stop with the run (dropping a task's handle would not stop it).
+    drop(tasks);
     let _ = std::fs::remove_dir_all(&staging);
     // `_staging` itself, when no other stream's run is using it.
     let _ = std::fs::remove_dir(plan.out.join("_staging"));
+    if let Some(e) = failed {
+        return Err(e);
+    }
     Ok(Summary {
         range: Some((start, end)),
         days: written,
         rows,
     })
+}
+
+/// A day's task, stopped when the run lets go of it (a failed run does not leave its other days
+/// running).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> std::future::Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary name.

@@ -363,3 +363,71 @@ async fn a_second_run_leaves_the_same_files_and_since_last_run_continues_with_it
     );
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_fails_midway_keeps_the_days_before_it_and_goes_on_from_there() {
+    use cake_sim::{Fault, FaultPlan, FaultRule};
+    // The sixth Get Conversions answers 500: the sixth day of a run with one job.
+    let plan6 = FaultPlan {
+        seed: 0,
+        rules: vec![FaultRule {
+            operation: Some(cake_client::query::GetConversionsQuery::OPERATION_ID.into()),
+            fault: Fault::Status {
+                status: 500,
+                retry_after_seconds: None,
+            },
+            after: 5,
+            times: Some(1),
+            probability: None,
+        }],
+    };
+    let sim = cake_sim::Simulator::demo(KEY)
+        .with_faults(plan6)
+        .serve("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url(), KEY)
+        .retry(cake_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let out = temp_dir("failed");
+    let ten = DayRange::Range {
+        start: day("2026-01-01"),
+        end: day("2026-01-10"),
+    };
+    let e = export(&client, &plan(Stream::Conversions, &out, ten, 1), |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, cake_export::Error::Api(_)), "{e}");
+    let state = cake_export::state::State::read(&out).unwrap();
+    assert_eq!(state.streams["conversions"].last_day, day("2026-01-05"));
+    assert_eq!(files(&out).len(), 5, "the five days before the failure");
+
+    let rest = export(
+        &client,
+        &plan(
+            Stream::Conversions,
+            &out,
+            DayRange::SinceLastRun {
+                lookback: 0,
+                end: day("2026-01-10"),
+            },
+            1,
+        ),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(rest.range, Some((day("2026-01-06"), day("2026-01-10"))));
+    let clean = temp_dir("unfailed");
+    export(&client, &plan(Stream::Conversions, &clean, ten, 2), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        files(&out),
+        files(&clean),
+        "the files of a run that never failed"
+    );
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_dir_all(clean);
+}
