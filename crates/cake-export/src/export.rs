@@ -16,7 +16,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::{
     schema::RowSchema,
-    sink::{partition_file, sync_dir, DayWriter, Format},
+    sink::{partition_file, sync_dir, write_whole, DayWriter, Format},
     state::{State, StreamState},
     stream::Stream,
     Error,
@@ -269,11 +269,4 @@ impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Writes `bytes` to `path` through a temporary name.
-fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::new(format!("{}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::new(format!("{}: {e}", path.display())))
 }

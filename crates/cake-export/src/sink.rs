@@ -204,6 +204,22 @@ pub fn sync_dir(dir: &Path) -> Result<(), Error> {
     }
 }
 
+/// Writes `bytes` to `path` whole or not at all: to a temporary name beside it, synced, renamed
+/// over it, and its directory synced.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = File::create(&tmp).map_err(io(&tmp))?;
+    f.write_all(bytes).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))?;
+    match path.parent() {
+        Some(dir) => sync_dir(dir),
+        None => Ok(()),
+    }
+}
+
 /// A CSV field, quoted only when it must be.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

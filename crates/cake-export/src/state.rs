@@ -4,7 +4,7 @@
 //! lookback), so a run killed halfway is finished by the next without a day missing, and the
 //! days it re-exports replace their partitions whole.
 
-use std::{collections::BTreeMap, io::Write, path::Path};
+use std::{collections::BTreeMap, path::Path};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -52,14 +52,7 @@ impl State {
 
     /// Writes it under `out`, whole or not at all.
     pub fn write(&self, out: &Path) -> Result<(), Error> {
-        let path = out.join(FILE);
-        let tmp = out.join(format!("{FILE}.tmp"));
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        let io = |e: std::io::Error| Error::new(format!("{}: {e}", tmp.display()));
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(text.as_bytes()).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::new(format!("{}: {e}", path.display())))?;
-        crate::sink::sync_dir(out)
+        crate::sink::write_whole(&out.join(FILE), text.as_bytes())
     }
 }

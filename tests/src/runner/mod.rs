@@ -149,7 +149,7 @@ pub struct Context {
     pub target: UpstreamTarget,
     /// Its base URL.
     pub base_url: String,
-    api_key: String,
+    api_key: cake_client::secret::ApiKey,
     /// Whether undocumented properties fail an answer.
     pub strict_fields: bool,
     http: reqwest::Client,
@@ -167,19 +167,16 @@ impl Context {
                 options.allow_writes,
             ),
             base_url: options.base_url.trim_end_matches('/').to_string(),
-            api_key: options.api_key.clone(),
+            api_key: options.api_key.as_str().into(),
             strict_fields: options.strict_fields,
             http: reqwest::Client::new(),
         })
     }
 
-    /// `text` with the api_key replaced by `<redacted>`.
+    /// `text` with the api_key redacted wherever it shows as a value, raw or percent-encoded (the
+    /// SDK's own redaction, which leaves ordinary words alone when the key is short).
     pub fn redact(&self, text: &str) -> String {
-        if self.api_key.is_empty() {
-            text.to_string()
-        } else {
-            text.replace(&self.api_key, "<redacted>")
-        }
+        cake_client::secret::redact_text(text, &self.api_key)
     }
 
     /// The answer of `target` to a raw `request` (599 when none came).
@@ -196,7 +193,7 @@ impl Context {
         let mut url = url::Url::parse(&format!("{}{route}", self.base_url))
             .map_err(|e| format!("{}: not a URL: {e}", self.base_url))?;
         url.query_pairs_mut()
-            .append_pair(cake_client::secret::API_KEY_PARAM, &self.api_key);
+            .append_pair(cake_client::secret::API_KEY_PARAM, self.api_key.expose());
         let mut request = self.http.request(method.clone(), url);
         if let Some(plan) = body {
             request = request.json(plan);
