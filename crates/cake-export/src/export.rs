@@ -16,15 +16,15 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::{
     schema::RowSchema,
-    sink::{partition_file, sync_dir, write_whole, DayWriter, Format},
+    sink::{commit, staging_dir, write_whole, Durability, Format, Partitions, Staged},
     state::{State, StreamState},
     stream::Stream,
     Error,
 };
 
-/// How often, at most, the state file is written (each write syncs the partitions done since
-/// the last one, then the state): a run killed between two writes re-exports at most the days
-/// since the last one, which replace their partitions with the same files.
+/// How often, at most, the days written are committed (made durable and moved into place as one
+/// group, [`commit`]) and the state written: a run killed between two commits re-exports at most
+/// the days since the last one, which replace their partitions with the same files.
 pub const STATE_EVERY: Duration = Duration::from_millis(500);
 
 /// Which days to export.
@@ -60,6 +60,8 @@ pub struct Plan {
     pub format: Format,
     /// Days exported at once (each by one task).
     pub jobs: usize,
+    /// How each group of days is made durable before the state claims it.
+    pub durability: Durability,
     /// The run's parameters, as given, for the state file.
     pub parameters: BTreeMap<String, String>,
 }
@@ -103,7 +105,7 @@ pub async fn export(
 ) -> Result<Summary, Error> {
     let name = plan.stream.name();
     let schema = row_schema(plan.stream)?;
-    let mut state = State::read(&plan.out)?;
+    let state = State::read(&plan.out)?;
     let previous = state.streams.get(name).cloned();
     let (start, end) = match plan.days {
         DayRange::Range { start, end } => (start, end),
@@ -140,8 +142,9 @@ pub async fn export(
     }
     let dir = plan.out.join(name);
     std::fs::create_dir_all(&dir).map_err(|e| Error::new(format!("{}: {e}", dir.display())))?;
-    let staging = plan.out.join("_staging").join(name);
+    let staging = staging_dir(&plan.out, name);
     let _ = std::fs::remove_dir_all(&staging);
+    let partitions = std::sync::Arc::new(Partitions::new(&plan.out, name, &schema, plan.format)?);
     write_whole(&dir.join("_schema.json"), schema.to_json().as_bytes())?;
 
     let days: Vec<NaiveDate> = start.iter_days().take_while(|d| *d <= end).collect();
@@ -157,72 +160,54 @@ pub async fn export(
         .as_ref()
         .filter(|p| p.first_day == first_day)
         .map(|p| p.last_day);
-    let mut done = BTreeSet::new();
-    let mut next = start;
+    let mut ledger = Ledger {
+        plan,
+        stream_dir: dir,
+        state,
+        first_day,
+        kept_last,
+        spec_version: schema.spec_version.clone(),
+        done: BTreeSet::new(),
+        next: start,
+    };
     let mut rows = 0u64;
     let mut written = 0usize;
-    let out = plan.out.clone();
-    let format = plan.format;
     let stream = plan.stream;
     // Each day a task of the runtime's, so that with `jobs` > 1 its file work (encoding,
-    // writing, syncing) runs on another thread while the others wait for their pages.
+    // writing) runs on another thread while the others wait for their pages.
     let mut tasks = futures::stream::iter(days.into_iter().map(|day| {
-        let (out, schema, client) = (out.clone(), schema.clone(), client.clone());
+        let (partitions, client) = (partitions.clone(), client.clone());
         AbortOnDrop(tokio::spawn(async move {
-            let mut w = DayWriter::create(&out, name, day, &schema, format)?;
-            let n = stream.day(&client, day, &mut w).await?;
-            // The last row group, the sync and the rename block: off the runtime's threads, so
-            // that the other days' pages keep coming meanwhile.
-            tokio::task::spawn_blocking(move || w.finish())
+            let mut w = partitions.day(day)?;
+            stream.day(&client, day, &mut w).await?;
+            // The last row group blocks: off the runtime's threads, so that the other days'
+            // pages keep coming meanwhile.
+            let staged = tokio::task::spawn_blocking(move || w.finish())
                 .await
                 .map_err(|e| Error::new(format!("writing {day}: {e}")))??;
-            Ok::<_, Error>((day, n))
+            Ok::<_, Error>((day, staged))
         }))
     }))
     .buffer_unordered(plan.jobs.max(1))
     .map(|joined| joined.map_err(|e| Error::new(format!("a day's task: {e}")))?);
-    // Days whose files are in place but whose directories are not yet synced; the state is
-    // written (after syncing them) at most every STATE_EVERY, and at the end.
-    let mut unsynced: Vec<PathBuf> = Vec::new();
-    let mut advanced = false;
-    let mut saved = Instant::now();
-    let save = |state: &mut State, last: NaiveDate, unsynced: &mut Vec<PathBuf>| {
-        for dir in unsynced.drain(..) {
-            sync_dir(&dir)?;
-        }
-        sync_dir(&dir)?;
-        state.streams.insert(
-            name.to_string(),
-            StreamState {
-                last_day: kept_last.map_or(last, |k| k.max(last)),
-                first_day,
-                format: format.extension().to_string(),
-                spec_version: schema.spec_version.clone(),
-                parameters: plan.parameters.clone(),
-            },
-        );
-        state.write(&plan.out)
-    };
+    // The days written whole in staging, committed as a group at most every STATE_EVERY and at
+    // the end.
+    let mut staged: Vec<(NaiveDate, Staged)> = Vec::new();
+    let mut committed = Instant::now();
     let failed = loop {
-        let (day, n) = match tasks.try_next().await {
-            Ok(Some(done_day)) => done_day,
+        let (day, file) = match tasks.try_next().await {
+            Ok(Some(written_day)) => written_day,
             Ok(None) => break None,
             Err(e) => break Some(e),
         };
-        rows += n;
+        rows += file.rows;
         written += 1;
-        done.insert(day);
-        if let Some(partition) = partition_file(&plan.out, name, day, format).parent() {
-            unsynced.push(partition.to_path_buf());
-        }
-        let before = next;
-        while done.remove(&next) {
-            next = next.succ_opt().unwrap_or(next);
-        }
-        advanced |= next != before;
-        if advanced && saved.elapsed() >= STATE_EVERY {
-            save(&mut state, next.pred_opt().unwrap_or(next), &mut unsynced)?;
-            (advanced, saved) = (false, Instant::now());
+        staged.push((day, file));
+        if committed.elapsed() >= STATE_EVERY {
+            if let Err(e) = ledger.settle(std::mem::take(&mut staged)).await {
+                break Some(e);
+            }
+            committed = Instant::now();
         }
         progress(Tick {
             days_done: written,
@@ -230,11 +215,9 @@ pub async fn export(
             rows,
         });
     };
-    // Whatever stopped the run, the days done before it are kept in the state, so that
-    // `--since-last-run` goes on from there.
-    if advanced {
-        save(&mut state, next.pred_opt().unwrap_or(next), &mut unsynced)?;
-    }
+    // Whatever stopped the run, the days written whole before it are committed and kept in the
+    // state, so that `--since-last-run` goes on from there.
+    let settled = ledger.settle(staged).await;
     // The days under way stop with the run (dropping a task's handle would not stop it).
     drop(tasks);
     let _ = std::fs::remove_dir_all(&staging);
@@ -243,11 +226,64 @@ pub async fn export(
     if let Some(e) = failed {
         return Err(e);
     }
+    settled?;
     Ok(Summary {
         range: Some((start, end)),
         days: written,
         rows,
     })
+}
+
+/// The days committed, and the state that claims them.
+struct Ledger<'a> {
+    plan: &'a Plan,
+    stream_dir: PathBuf,
+    state: State,
+    /// The first day of the range the state claims (an earlier run's when this one continues it).
+    first_day: NaiveDate,
+    /// The earlier run's last day, when this run re-exports inside its range.
+    kept_last: Option<NaiveDate>,
+    spec_version: String,
+    done: BTreeSet<NaiveDate>,
+    /// The first day not yet committed.
+    next: NaiveDate,
+}
+
+impl Ledger<'_> {
+    /// Commits `staged` (off the runtime's threads: the days under way go on meanwhile), then
+    /// moves the state to the last day before which every day is committed.
+    async fn settle(&mut self, staged: Vec<(NaiveDate, Staged)>) -> Result<(), Error> {
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let (stream_dir, durability) = (self.stream_dir.clone(), self.plan.durability);
+        let days = tokio::task::spawn_blocking(move || {
+            let (days, files): (Vec<NaiveDate>, Vec<Staged>) = staged.into_iter().unzip();
+            commit(&stream_dir, &files, durability).map(|()| days)
+        })
+        .await
+        .map_err(|e| Error::new(format!("committing days: {e}")))??;
+        self.done.extend(days);
+        let before = self.next;
+        while self.done.remove(&self.next) {
+            self.next = self.next.succ_opt().unwrap_or(self.next);
+        }
+        if self.next == before {
+            return Ok(());
+        }
+        let last = self.next.pred_opt().unwrap_or(self.next);
+        self.state.streams.insert(
+            self.plan.stream.name().to_string(),
+            StreamState {
+                last_day: self.kept_last.map_or(last, |k| k.max(last)),
+                first_day: self.first_day,
+                format: self.plan.format.extension().to_string(),
+                spec_version: self.spec_version.clone(),
+                parameters: self.plan.parameters.clone(),
+            },
+        );
+        self.state.write(&self.plan.out)
+    }
 }
 
 /// A day's task, stopped when the run lets go of it (a failed run does not leave its other days

@@ -18,7 +18,7 @@ pub mod state;
 pub mod stream;
 
 pub use export::{export, row_schema, DayRange, Plan, Summary, Tick};
-pub use sink::Format;
+pub use sink::{Durability, Format};
 pub use stream::Stream;
 
 /// Why an export stopped: the API's error (the SDK's, which never shows the api_key), or a

@@ -1,8 +1,8 @@
 //! One day's partition of one stream, written where no reader looks and moved into place whole:
-//! `DIR/_staging/STREAM/date=DAY.part-00000.EXT` is written and synced, then renamed over
-//! `DIR/STREAM/date=DAY/part-00000.EXT`, so a reader sees the old file or the new one, never a
-//! half; a run killed before the rename leaves only the staging file, which the next run
-//! overwrites. Every day exported has exactly that one file (with no rows when the day had
+//! `DIR/_staging/STREAM/date=DAY.part-00000.EXT` is written, then made durable and renamed over
+//! `DIR/STREAM/date=DAY/part-00000.EXT` with the other days of its group ([`commit`]), so a
+//! reader sees the old file or the new one, never a half; a run killed before the rename leaves
+//! only the staging file, which the next run clears. Every day exported has exactly that one file (with no rows when the day had
 //! none), so a day re-exported replaces its partition whole. Readers skip `_staging` (Spark and
 //! Hive skip names starting with `_`; a glob of `DIR/STREAM/**` never reaches it).
 //!
@@ -13,7 +13,10 @@ use std::{
     fs::File,
     io::{BufWriter, Write},
     path::{Path, PathBuf},
+    sync::Arc,
 };
+
+use arrow_schema::Schema;
 
 use cake_client::columns::{ColumnValue, Columns};
 use chrono::NaiveDate;
@@ -58,16 +61,87 @@ pub fn partition_file(out: &Path, stream: &str, day: NaiveDate, format: Format) 
         .join(format!("part-00000.{}", format.extension()))
 }
 
-/// Where a day is written before it is moved into place (one directory per stream).
-fn staging_file(out: &Path, stream: &str, day: NaiveDate, format: Format) -> PathBuf {
-    out.join("_staging")
-        .join(stream)
-        .join(format!("date={day}.part-00000.{}", format.extension()))
+/// Where a stream's days are written before they are moved into place.
+pub fn staging_dir(out: &Path, stream: &str) -> PathBuf {
+    out.join("_staging").join(stream)
 }
 
 enum Inner {
     Parquet(Box<ArrowWriter<File>>),
     Text(BufWriter<File>),
+}
+
+/// One stream's partitions under an output directory, and what every day's file of a run
+/// shares (the Parquet properties with their metadata, the Arrow schema, the CSV header), made
+/// once: a day then costs its file, not its set-up.
+pub struct Partitions {
+    out: PathBuf,
+    stream: String,
+    format: Format,
+    schema: RowSchema,
+    arrow: Arc<Schema>,
+    parquet: WriterProperties,
+    header: String,
+}
+
+impl Partitions {
+    /// The partitions of `stream` under `out`, with the run's staging directory made.
+    pub fn new(
+        out: &Path,
+        stream: &str,
+        schema: &RowSchema,
+        format: Format,
+    ) -> Result<Partitions, Error> {
+        let staging = staging_dir(out, stream);
+        std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+        let metadata = vec![
+            KeyValue::new("cake.stream".into(), stream.to_string()),
+            KeyValue::new("cake.operation".into(), schema.operation.clone()),
+            KeyValue::new("cake.spec_version".into(), schema.spec_version.clone()),
+            KeyValue::new("cake.schema".into(), schema.to_json()),
+        ];
+        let header: Vec<String> = schema.columns.iter().map(|c| csv_field(&c.name)).collect();
+        Ok(Partitions {
+            out: out.to_path_buf(),
+            stream: stream.to_string(),
+            format,
+            schema: schema.clone(),
+            arrow: schema.arrow(),
+            parquet: WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_max_row_group_size(ROW_GROUP)
+                .set_key_value_metadata(Some(metadata))
+                .build(),
+            header: header.join(","),
+        })
+    }
+
+    /// Starts `day`'s file.
+    pub fn day(&self, day: NaiveDate) -> Result<DayWriter, Error> {
+        let staging = staging_dir(&self.out, &self.stream)
+            .join(format!("date={day}.part-00000.{}", self.format.extension()));
+        let file = File::create(&staging).map_err(io(&staging))?;
+        let inner = match self.format {
+            Format::Parquet => Inner::Parquet(Box::new(
+                ArrowWriter::try_new(file, self.arrow.clone(), Some(self.parquet.clone()))
+                    .map_err(|e| Error::new(format!("{}: {e}", staging.display())))?,
+            )),
+            Format::Ndjson => Inner::Text(BufWriter::new(file)),
+            Format::Csv => {
+                let mut w = BufWriter::new(file);
+                writeln!(w, "{}", self.header).map_err(io(&staging))?;
+                Inner::Text(w)
+            }
+        };
+        Ok(DayWriter {
+            format: self.format,
+            target: partition_file(&self.out, &self.stream, day, self.format),
+            staging,
+            inner,
+            buffer: RowBuffer::new(&self.schema),
+            rows: 0,
+        })
+    }
 }
 
 /// One day's file being written.
@@ -85,56 +159,6 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 impl DayWriter {
-    /// Starts `day`'s file of `stream` under `out`.
-    pub fn create(
-        out: &Path,
-        stream: &str,
-        day: NaiveDate,
-        schema: &RowSchema,
-        format: Format,
-    ) -> Result<DayWriter, Error> {
-        let staging = staging_file(out, stream, day, format);
-        if let Some(dir) = staging.parent() {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
-        let file = File::create(&staging).map_err(io(&staging))?;
-        let inner = match format {
-            Format::Parquet => {
-                let metadata = vec![
-                    KeyValue::new("cake.stream".into(), stream.to_string()),
-                    KeyValue::new("cake.operation".into(), schema.operation.clone()),
-                    KeyValue::new("cake.spec_version".into(), schema.spec_version.clone()),
-                    KeyValue::new("cake.schema".into(), schema.to_json()),
-                ];
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .set_max_row_group_size(ROW_GROUP)
-                    .set_key_value_metadata(Some(metadata))
-                    .build();
-                Inner::Parquet(Box::new(
-                    ArrowWriter::try_new(file, schema.arrow(), Some(props))
-                        .map_err(|e| Error::new(format!("{}: {e}", staging.display())))?,
-                ))
-            }
-            Format::Ndjson => Inner::Text(BufWriter::new(file)),
-            Format::Csv => {
-                let mut w = BufWriter::new(file);
-                let header: Vec<String> =
-                    schema.columns.iter().map(|c| csv_field(&c.name)).collect();
-                writeln!(w, "{}", header.join(",")).map_err(io(&staging))?;
-                Inner::Text(w)
-            }
-        };
-        Ok(DayWriter {
-            format,
-            target: partition_file(out, stream, day, format),
-            staging,
-            inner,
-            buffer: RowBuffer::new(schema),
-            rows: 0,
-        })
-    }
-
     /// Adds a row.
     pub fn push<R: Columns + Serialize>(&mut self, row: &R) -> Result<(), Error> {
         match (&mut self.inner, self.format) {
@@ -160,8 +184,9 @@ impl DayWriter {
         Ok(())
     }
 
-    /// Writes what is left, syncs the file and moves it into place; the rows written.
-    pub fn finish(mut self) -> Result<u64, Error> {
+    /// Writes what is left and closes the file, still in staging: [`commit`] makes it durable
+    /// and moves it into place.
+    pub fn finish(mut self) -> Result<Staged, Error> {
         let file = match self.inner {
             Inner::Parquet(mut w) => {
                 if !self.buffer.is_empty() {
@@ -176,15 +201,121 @@ impl DayWriter {
                 .into_inner()
                 .map_err(|e| Error::new(format!("{}: {e}", self.staging.display())))?,
         };
-        file.sync_all().map_err(io(&self.staging))?;
         drop(file);
-        if let Some(dir) = self.target.parent() {
+        Ok(Staged {
+            staging: self.staging,
+            target: self.target,
+            rows: self.rows,
+        })
+    }
+}
+
+/// A day's file written whole in staging, not yet in place.
+#[derive(Debug)]
+pub struct Staged {
+    staging: PathBuf,
+    target: PathBuf,
+    /// Its rows.
+    pub rows: u64,
+}
+
+impl Staged {
+    /// Where [`commit`] puts it.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+/// How [`commit`] makes a group of days durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// One `syncfs` of the output's filesystem for the group's files, and one for their
+    /// directories' entries, whatever the number of days: two flushes of the disk per group.
+    /// It also writes out what other programs have pending on that filesystem, so a commit
+    /// waits for them too. Linux only; elsewhere this is [`Durability::EachFile`].
+    #[default]
+    Filesystem,
+    /// Each file, then each partition's directory and the stream's, synced on its own (eight at
+    /// a time): only this run's writes, at a flush of the disk for each.
+    EachFile,
+}
+
+/// Moves days written in staging into place, durably, as one group: their files are made
+/// durable, then renamed over their partitions (a reader sees the old file or the new one), then
+/// the renames are made durable ([`Durability`] says how). When it returns, every file of
+/// `staged` is on disk under its partition, so a state that claims those days is true even after
+/// a power cut; a run killed before leaves them in staging, which the next run clears.
+pub fn commit(stream_dir: &Path, staged: &[Staged], durability: Durability) -> Result<(), Error> {
+    let Some(first) = staged.first() else {
+        return Ok(());
+    };
+    let files: Vec<&Path> = staged.iter().map(|s| s.staging.as_path()).collect();
+    durable::barrier(durability, &first.staging, &files, |f| {
+        File::open(f).and_then(|f| f.sync_all()).map_err(io(f))
+    })?;
+    for s in staged {
+        if let Some(dir) = s.target.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        // The rename reaches the disk when the partition's directory is synced
-        // ([`sync_dir`]), which the export does before its state says the day is done.
-        std::fs::rename(&self.staging, &self.target).map_err(io(&self.target))?;
-        Ok(self.rows)
+        std::fs::rename(&s.staging, &s.target).map_err(io(&s.target))?;
+    }
+    let mut dirs: Vec<&Path> = staged.iter().filter_map(|s| s.target.parent()).collect();
+    dirs.push(stream_dir);
+    durable::barrier(durability, stream_dir, &dirs, sync_dir)
+}
+
+/// The barriers of [`commit`].
+mod durable {
+    use std::path::Path;
+
+    use super::{Durability, Error};
+
+    /// Every path of `paths`, all on the filesystem of `on`, synced with `sync` (or the whole
+    /// filesystem at once).
+    #[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+    pub fn barrier(
+        durability: Durability,
+        on: &Path,
+        paths: &[&Path],
+        sync: impl Fn(&Path) -> Result<(), Error> + Sync,
+    ) -> Result<(), Error> {
+        match durability {
+            #[cfg(target_os = "linux")]
+            Durability::Filesystem => syncfs(on),
+            _ => each(paths, sync),
+        }
+    }
+
+    /// `sync` on every path, eight threads at a time (concurrent syncs share the disk's
+    /// flushes).
+    fn each(
+        paths: &[&Path],
+        sync: impl Fn(&Path) -> Result<(), Error> + Sync,
+    ) -> Result<(), Error> {
+        let chunk = paths.len().div_ceil(8).max(1);
+        std::thread::scope(|s| {
+            let lanes: Vec<_> = paths
+                .chunks(chunk)
+                .map(|c| s.spawn(|| c.iter().try_for_each(|p| sync(p))))
+                .collect();
+            lanes.into_iter().try_for_each(|lane| {
+                lane.join()
+                    .unwrap_or_else(|_| Err(Error::new("a thread syncing the files panicked")))
+            })
+        })
+    }
+
+    #[cfg(target_os = "linux")]
+    fn syncfs(on: &Path) -> Result<(), Error> {
+        let fd =
+            std::fs::File::open(on).map_err(|e| Error::new(format!("{}: {e}", on.display())))?;
+        rustix::fs::syncfs(&fd).map_err(|e| {
+            Error::new(format!(
+                "{}: syncing its filesystem: {}",
+                on.display(),
+                std::io::Error::from(e)
+            ))
+        })
     }
 }
 
@@ -239,5 +370,67 @@ fn csv_value(v: &ColumnValue<'_>) -> String {
         ColumnValue::Bool(b) => b.to_string(),
         ColumnValue::Missing => String::new(),
         other => csv_field(&format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, ColumnType};
+
+    fn schema() -> RowSchema {
+        RowSchema {
+            operation: "op".into(),
+            spec_version: "1".into(),
+            columns: vec![Column {
+                name: "id".into(),
+                ty: ColumnType::Int32,
+                nullable: false,
+                enum_values: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_day_written_is_out_of_sight_until_its_group_is_committed_then_in_place_whole() {
+        for (durability, name) in [
+            (Durability::Filesystem, "commit-fs"),
+            (Durability::EachFile, "commit-each"),
+        ] {
+            let out =
+                std::env::temp_dir().join(format!("cake-export-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&out);
+            let days = ["2026-01-01", "2026-01-02", "2026-01-03"].map(|d| d.parse().unwrap());
+            for format in [Format::Parquet, Format::Csv] {
+                let partitions = Partitions::new(&out, "s", &schema(), format).unwrap();
+                let staged: Vec<Staged> = days
+                    .iter()
+                    .map(|d| partitions.day(*d).unwrap().finish().unwrap())
+                    .collect();
+                for (s, d) in staged.iter().zip(days) {
+                    assert_eq!(s.target(), partition_file(&out, "s", d, format));
+                    assert!(
+                        !s.target().exists(),
+                        "{durability:?}: in place before its commit"
+                    );
+                    assert!(s.staging.exists());
+                }
+                commit(&out.join("s"), &staged, durability).unwrap();
+                for s in &staged {
+                    assert!(
+                        s.target().is_file(),
+                        "{durability:?}: {:?} not in place",
+                        s.target
+                    );
+                    assert!(!s.staging.exists(), "{durability:?}: left in staging");
+                }
+                if format == Format::Csv {
+                    let text = std::fs::read_to_string(staged[0].target()).unwrap();
+                    assert_eq!(text, "id\n", "an empty day is its header");
+                }
+                commit(&out.join("s"), &[], durability).unwrap();
+            }
+            let _ = std::fs::remove_dir_all(&out);
+        }
     }
 }

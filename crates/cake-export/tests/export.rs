@@ -20,7 +20,7 @@ use cake_client::{
     paginate::{ListRequest, PageOptions},
     Client, RowStream,
 };
-use cake_export::{export, row_schema, DayRange, Format, Plan, Stream};
+use cake_export::{export, row_schema, DayRange, Durability, Format, Plan, Stream};
 use chrono::NaiveDate;
 use futures::TryStreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -54,6 +54,7 @@ fn plan(stream: Stream, out: &Path, days: DayRange, jobs: usize) -> Plan {
         days,
         format: Format::Parquet,
         jobs,
+        durability: Durability::default(),
         parameters: BTreeMap::new(),
     }
 }
@@ -261,13 +262,12 @@ async fn a_second_run_leaves_the_same_files_and_since_last_run_continues_with_it
     .unwrap();
     let first = files(&out);
     assert_eq!(first.len(), 31, "a file per day, empty days too");
-    export(
-        &client,
-        &plan(Stream::Conversions, &out, january, 1),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    // Again, one day at a time, each file synced on its own instead of the filesystem at once.
+    let each_file = Plan {
+        durability: Durability::EachFile,
+        ..plan(Stream::Conversions, &out, january, 1)
+    };
+    export(&client, &each_file, |_| {}).await.unwrap();
     assert_eq!(files(&out), first, "the same files, byte for byte");
     assert!(!out.join("_staging").exists(), "nothing left aside");
 

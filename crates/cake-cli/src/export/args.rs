@@ -33,4 +33,29 @@ pub(crate) struct ExportArgs {
     /// Days exported at once, each day's file by one task.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) jobs: u16,
+    /// How the days written are made durable (every 500 ms, before the state claims them):
+    /// `filesystem`, one syncfs of DIR's filesystem per group of days, which also writes out
+    /// what other programs have pending there (Linux; elsewhere as `files`); or `files`, each
+    /// file and directory synced on its own, a flush of the disk for each.
+    #[arg(long, value_enum, default_value_t = SyncArg::Filesystem)]
+    pub(crate) sync: SyncArg,
+}
+
+/// `--sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SyncArg {
+    /// One syncfs of the output's filesystem per group of days.
+    Filesystem,
+    /// Each file and directory synced on its own.
+    Files,
+}
+
+impl SyncArg {
+    /// The export's setting.
+    pub(crate) fn durability(self) -> cake_export::Durability {
+        match self {
+            SyncArg::Filesystem => cake_export::Durability::Filesystem,
+            SyncArg::Files => cake_export::Durability::EachFile,
+        }
+    }
 }

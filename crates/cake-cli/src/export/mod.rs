@@ -86,6 +86,7 @@ pub(crate) async fn run(
         days,
         format,
         jobs: usize::from(args.jobs),
+        durability: args.sync.durability(),
         parameters,
     };
     let started = Instant::now();
