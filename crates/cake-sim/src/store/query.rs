@@ -33,6 +33,28 @@ impl Window {
         rows.truncate(take);
         rows
     }
+
+    /// The window of `rows` in the order of `cmp`, which must be total (no two rows equal): the
+    /// rows before and after the window are only partitioned, not sorted, so a page costs a pass
+    /// over the rows and a sort of the page's, however deep it is (a sort of every row first
+    /// made a long range's paging quadratic).
+    fn select<T>(&self, mut rows: Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+        let skip = usize::try_from(self.skip).unwrap_or(usize::MAX);
+        if skip >= rows.len() {
+            return Vec::new();
+        }
+        if skip > 0 {
+            rows.select_nth_unstable_by(skip, &cmp);
+            rows.drain(..skip);
+        }
+        let take = usize::try_from(self.take).unwrap_or(usize::MAX);
+        if take < rows.len() {
+            rows.select_nth_unstable_by(take, &cmp);
+            rows.truncate(take);
+        }
+        rows.sort_unstable_by(&cmp);
+        rows
+    }
 }
 
 /// How to order rows: the figure, and which way.
@@ -226,7 +248,7 @@ impl Store {
         if matcher.matches_nothing() {
             return (Vec::new(), 0);
         }
-        let mut matching: Vec<&ConversionRecord> = self
+        let matching: Vec<&ConversionRecord> = self
             .conversions_by_day
             .range(matcher.range())
             .flat_map(|(_, v)| v)
@@ -245,7 +267,8 @@ impl Store {
             .collect();
         let total_rows = matching.len() as u64;
         let field = query.sort.field.unwrap_or(F::ConversionId);
-        matching.sort_by(|a, b| {
+        // Ties are broken by conversion_id, which is unique: the order is total.
+        let rows = window.select(matching, |a, b| {
             let primary = match field {
                 F::ConversionId => a.conversion_id.cmp(&b.conversion_id),
                 F::ConversionDate => a.conversion_date.cmp(&b.conversion_date),
@@ -259,7 +282,7 @@ impl Store {
             };
             primary.then(a.conversion_id.cmp(&b.conversion_id))
         });
-        (window.apply(matching), total_rows)
+        (rows, total_rows)
     }
 }
 
@@ -370,5 +393,84 @@ mod tests {
             }
         }
         assert_eq!(compared, 40);
+    }
+
+    #[test]
+    fn a_page_of_conversions_anywhere_in_any_order_is_the_page_of_a_sort_of_every_match() {
+        use types::ConversionSortField as F;
+        let store = crate::demo_store_scaled(20_000);
+        let query = |field, descending| ConversionQuery {
+            filter: ReportFilter::between(NaiveDate::MIN, NaiveDate::MAX),
+            conversion_status: None,
+            sort: Sort { field, descending },
+        };
+        let ids = |rows: Vec<&ConversionRecord>| -> Vec<u32> {
+            rows.into_iter().map(|c| c.conversion_id).collect()
+        };
+        let mut compared = 0;
+        for field in [
+            None,
+            Some(F::ConversionId),
+            Some(F::ConversionDate),
+            Some(F::Payout),
+            Some(F::Revenue),
+        ] {
+            for descending in [false, true] {
+                let q = query(field, descending);
+                let (every, total) = store.conversion_rows(&q, Window::ALL);
+                assert!(total > 1_000, "too few conversions to page: {total}");
+                // The whole list is in the order asked, ties by id.
+                for pair in every.windows(2) {
+                    let (a, b) = if descending {
+                        (pair[1], pair[0])
+                    } else {
+                        (pair[0], pair[1])
+                    };
+                    let primary = match field.unwrap_or(F::ConversionId) {
+                        F::ConversionId => a.conversion_id.cmp(&b.conversion_id),
+                        F::ConversionDate => a.conversion_date.cmp(&b.conversion_date),
+                        F::Payout => a.payout.cmp(&b.payout),
+                        F::Revenue => a.revenue.cmp(&b.revenue),
+                    };
+                    assert!(primary.is_le(), "{field:?} desc {descending}: out of order");
+                    if primary.is_eq() {
+                        assert!(
+                            pair[0].conversion_id < pair[1].conversion_id,
+                            "{field:?} desc {descending}: a tie not broken by id, ascending"
+                        );
+                    }
+                }
+                let every = ids(every);
+                assert_eq!(every.len() as u64, total);
+                let mut sorted = every.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert_eq!(sorted.len(), every.len(), "each conversion once");
+                for (skip, take) in [
+                    (0, 1),
+                    (0, 500),
+                    (7, 13),
+                    (total / 2, 500),
+                    (total.saturating_sub(3), 10),
+                    (total, 5),
+                    (total + 9, 5),
+                ] {
+                    let (page, n) = store.conversion_rows(&q, Window { skip, take });
+                    let want: Vec<u32> = every
+                        .iter()
+                        .copied()
+                        .skip(usize::try_from(skip).unwrap())
+                        .take(usize::try_from(take).unwrap())
+                        .collect();
+                    assert_eq!(
+                        (ids(page), n),
+                        (want, total),
+                        "{field:?} desc {descending} skip {skip} take {take}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 70);
     }
 }
