@@ -105,8 +105,12 @@ pub async fn export(
 ) -> Result<Summary, Error> {
     let name = plan.stream.name();
     let schema = row_schema(plan.stream)?;
-    let state = State::read(&plan.out)?;
-    let previous = state.streams.get(name).cloned();
+    // One run of a stream into a directory at a time, from before it reads the state to after
+    // it writes it for the last time.
+    let dir = plan.out.join(name);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::new(format!("{}: {e}", dir.display())))?;
+    let _running = crate::lock::run(&dir, name)?;
+    let previous = State::read(&plan.out)?.streams.get(name).cloned();
     let (start, end) = match plan.days {
         DayRange::Range { start, end } => (start, end),
         DayRange::SinceLastRun { lookback, end } => {
@@ -140,8 +144,6 @@ pub async fn export(
             )));
         }
     }
-    let dir = plan.out.join(name);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::new(format!("{}: {e}", dir.display())))?;
     let staging = staging_dir(&plan.out, name);
     let _ = std::fs::remove_dir_all(&staging);
     let partitions = std::sync::Arc::new(Partitions::new(&plan.out, name, &schema, plan.format)?);
@@ -163,7 +165,6 @@ pub async fn export(
     let mut ledger = Ledger {
         plan,
         stream_dir: dir,
-        state,
         first_day,
         kept_last,
         spec_version: schema.spec_version.clone(),
@@ -238,7 +239,6 @@ pub async fn export(
 struct Ledger<'a> {
     plan: &'a Plan,
     stream_dir: PathBuf,
-    state: State,
     /// The first day of the range the state claims (an earlier run's when this one continues it).
     first_day: NaiveDate,
     /// The earlier run's last day, when this run re-exports inside its range.
@@ -272,8 +272,9 @@ impl Ledger<'_> {
             return Ok(());
         }
         let last = self.next.pred_opt().unwrap_or(self.next);
-        self.state.streams.insert(
-            self.plan.stream.name().to_string(),
+        State::update(
+            &self.plan.out,
+            self.plan.stream.name(),
             StreamState {
                 last_day: self.kept_last.map_or(last, |k| k.max(last)),
                 first_day: self.first_day,
@@ -281,8 +282,7 @@ impl Ledger<'_> {
                 spec_version: self.spec_version.clone(),
                 parameters: self.plan.parameters.clone(),
             },
-        );
-        self.state.write(&self.plan.out)
+        )
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod batch;
 pub mod export;
+pub mod lock;
 pub mod schema;
 pub mod sink;
 pub mod state;

@@ -50,9 +50,14 @@ impl State {
         }
     }
 
-    /// Writes it under `out`, whole or not at all.
-    pub fn write(&self, out: &Path) -> Result<(), Error> {
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+    /// Sets `stream`'s entry of the state under `out`, leaving the others as they are now: read,
+    /// changed and written whole under the directory's lock, so that runs of other streams into
+    /// `out` at the same time keep theirs.
+    pub fn update(out: &Path, stream: &str, entry: StreamState) -> Result<(), Error> {
+        let _held = crate::lock::directory(out)?;
+        let mut state = State::read(out)?;
+        state.streams.insert(stream.to_string(), entry);
+        let text = serde_json::to_string_pretty(&state).unwrap_or_default();
         crate::sink::write_whole(&out.join(FILE), text.as_bytes())
     }
 }

@@ -431,3 +431,54 @@ async fn a_run_that_fails_midway_keeps_the_days_before_it_and_goes_on_from_there
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_dir_all(clean);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_sharing_a_directory_one_per_stream_at_a_time_keep_each_others_state() {
+    let (_sim, client) = demo().await;
+    let out = temp_dir("shared");
+    let january = DayRange::Range {
+        start: day("2026-01-01"),
+        end: day("2026-01-31"),
+    };
+    // A second run of a stream while one holds it is refused at once, and touches nothing.
+    std::fs::create_dir_all(out.join("conversions")).unwrap();
+    let running = cake_export::lock::run(&out.join("conversions"), "conversions").unwrap();
+    let e = export(
+        &client,
+        &plan(Stream::Conversions, &out, january, 2),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("another export of conversions into"),
+        "{e}"
+    );
+    assert!(files(&out).is_empty(), "the refused run wrote nothing");
+    drop(running);
+
+    // Two streams at once into the same directory: each keeps the other's progress.
+    let (conversions_plan, clicks_plan) = (
+        plan(Stream::Conversions, &out, january, 2),
+        plan(Stream::Clicks, &out, january, 2),
+    );
+    let (conversions, clicks) = tokio::join!(
+        export(&client, &conversions_plan, |_| {}),
+        export(&client, &clicks_plan, |_| {}),
+    );
+    conversions.unwrap();
+    clicks.unwrap();
+    let state = cake_export::state::State::read(&out).unwrap();
+    for stream in ["conversions", "clicks"] {
+        let s = state
+            .streams
+            .get(stream)
+            .unwrap_or_else(|| panic!("{stream}'s progress lost: {state:?}"));
+        assert_eq!(
+            (s.first_day, s.last_day),
+            (day("2026-01-01"), day("2026-01-31"))
+        );
+    }
+    assert_eq!(files(&out).len(), 62, "31 days of each");
+    let _ = std::fs::remove_dir_all(out);
+}
