@@ -1,6 +1,7 @@
-//! The `--all` progress display on stderr: a bar with the total and an ETA when the stream knows
-//! how many rows match (Get Click, Get Conversions), a spinner with the row count when it does
-//! not (the reports).
+//! The progress display on stderr. For `--all`, a bar with the total and an ETA when the stream
+//! knows how many rows match (Get Click, Get Conversions), a spinner with the row count when it
+//! does not (the reports); for `cake export`, a bar of the days with the rows, their rate and an
+//! ETA.
 //!
 //! It must never write to stdout (stdout carries data only), never draw unless stderr is a
 //! terminal (so pipes, files and CI logs get no control characters), and never show a request's
@@ -24,6 +25,8 @@ pub struct Progress<W: Write> {
     last_drawn: Option<Instant>,
     rows: u64,
     total: Option<u64>,
+    /// An export's days: done, and in all (`None` for `--all`).
+    days: Option<(usize, usize)>,
     ticks: usize,
     finished: bool,
 }
@@ -45,6 +48,7 @@ impl<W: Write> Progress<W> {
             last_drawn: None,
             rows: 0,
             total: None,
+            days: None,
             ticks: 0,
             finished: false,
         }
@@ -54,6 +58,17 @@ impl<W: Write> Progress<W> {
     pub fn row(&mut self, total: Option<u64>) {
         self.rows += 1;
         self.total = total.or(self.total);
+        self.maybe_draw();
+    }
+
+    /// An export's count: `done` days of `days` written, `rows` rows in them.
+    pub fn days(&mut self, done: usize, days: usize, rows: u64) {
+        self.days = Some((done, days));
+        self.rows = rows;
+        self.maybe_draw();
+    }
+
+    fn maybe_draw(&mut self) {
         let now = Instant::now();
         if self
             .last_drawn
@@ -68,20 +83,25 @@ impl<W: Write> Progress<W> {
     /// Draws the final state and ends the line (nothing at all when no row came).
     pub fn finish(&mut self) {
         self.finished = true;
-        if self.rows > 0 {
+        if self.rows > 0 || self.days.is_some() {
             self.draw(true);
             self.end_line();
         }
     }
 
     fn draw(&mut self, done: bool) {
-        let line = render(
-            self.rows,
-            self.total,
-            self.started.elapsed(),
-            self.ticks,
-            done,
-        );
+        let line = match self.days {
+            Some((done_days, days)) => {
+                render_days(done_days, days, self.rows, self.started.elapsed(), done)
+            }
+            None => render(
+                self.rows,
+                self.total,
+                self.started.elapsed(),
+                self.ticks,
+                done,
+            ),
+        };
         // "\r" returns to the line's start and ESC[K clears what a longer previous line left.
         // A failed write to stderr only loses the display, never the data.
         let _ = write!(self.out, "\r{line}\x1b[K");
@@ -136,6 +156,31 @@ pub fn render(
     }
 }
 
+/// An export's line: `cake: [#####.....] 120/365 days  32%  9876 rows  4321 rows/s  ETA 0:12`;
+/// when `done`, the days, the rows and the time taken.
+pub fn render_days(
+    done_days: usize,
+    days: usize,
+    rows: u64,
+    elapsed: Duration,
+    done: bool,
+) -> String {
+    let shown = done_days.min(days);
+    let filled = (shown * BAR_WIDTH).checked_div(days).unwrap_or(BAR_WIDTH);
+    let bar = format!("{}{}", "#".repeat(filled), ".".repeat(BAR_WIDTH - filled));
+    let percent = (shown * 100).checked_div(days).unwrap_or(100);
+    let head = format!("cake: [{bar}] {done_days}/{days} days {percent:>3}%  {rows} rows");
+    if done {
+        return format!("{head} in {}", clock(elapsed));
+    }
+    let rate = rows as f64 / elapsed.as_secs_f64().max(0.001);
+    let eta = match eta(shown as u64, days as u64, elapsed) {
+        Some(eta) => clock(eta),
+        None => "-:--".to_string(),
+    };
+    format!("{head}  {rate:.0} rows/s  ETA {eta}")
+}
+
 /// Time left at the rate so far; unknown before the first row.
 fn eta(rows: u64, total: u64, elapsed: Duration) -> Option<Duration> {
     if rows == 0 {
@@ -177,6 +222,22 @@ mod tests {
         assert_eq!(
             line,
             "cake: [##############################] 5000/5000 rows 100%  in 1:15"
+        );
+    }
+
+    #[test]
+    fn an_export_draws_a_bar_of_its_days_with_the_rows_their_rate_and_an_eta() {
+        assert_eq!(
+            render_days(120, 365, 9876, Duration::from_secs(2), false),
+            "cake: [#########.....................] 120/365 days  32%  9876 rows  4938 rows/s  ETA 0:04"
+        );
+        assert_eq!(
+            render_days(0, 365, 0, Duration::ZERO, false),
+            "cake: [..............................] 0/365 days   0%  0 rows  0 rows/s  ETA -:--"
+        );
+        assert_eq!(
+            render_days(365, 365, 30212, Duration::from_secs(61), true),
+            "cake: [##############################] 365/365 days 100%  30212 rows in 1:01"
         );
     }
 

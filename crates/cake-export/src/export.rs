@@ -105,45 +105,27 @@ pub async fn export(
 ) -> Result<Summary, Error> {
     let name = plan.stream.name();
     let schema = row_schema(plan.stream)?;
-    // One run of a stream into a directory at a time, from before it reads the state to after
-    // it writes it for the last time.
-    let dir = plan.out.join(name);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::new(format!("{}: {e}", dir.display())))?;
-    let _running = crate::lock::run(&dir, name)?;
-    let previous = State::read(&plan.out)?.streams.get(name).cloned();
-    let (start, end) = match plan.days {
-        DayRange::Range { start, end } => (start, end),
-        DayRange::SinceLastRun { lookback, end } => {
-            let last = previous.as_ref().map(|p| p.last_day).ok_or_else(|| {
-                Error::new(format!(
-                    "no earlier export of {name} in {}: give --start-date and --end-date for the first run",
-                    plan.out.display()
-                ))
-            })?;
-            let start = last
-                .checked_add_days(Days::new(1))
-                .and_then(|d| d.checked_sub_days(Days::new(u64::from(lookback))))
-                .ok_or_else(|| Error::new("the lookback goes out of the calendar"))?;
-            (start, end)
-        }
-    };
-    if start > end {
+    // Refused before anything is written (a first `--since-last-run`, another format)...
+    if days_to_export(plan, State::read(&plan.out)?.streams.get(name))?.is_none() {
         return Ok(Summary {
             range: None,
             days: 0,
             rows: 0,
         });
     }
-    if let Some(p) = &previous {
-        if p.format != plan.format.extension() {
-            return Err(Error::new(format!(
-                "{} holds {name} as {}, not {}: use another directory",
-                plan.out.display(),
-                p.format,
-                plan.format.extension()
-            )));
-        }
-    }
+    // ...then, one run of a stream into a directory at a time, from before it reads the state it
+    // goes by to after it writes it for the last time.
+    let dir = plan.out.join(name);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::new(format!("{}: {e}", dir.display())))?;
+    let _running = crate::lock::run(&dir, name)?;
+    let previous = State::read(&plan.out)?.streams.get(name).cloned();
+    let Some((start, end)) = days_to_export(plan, previous.as_ref())? else {
+        return Ok(Summary {
+            range: None,
+            days: 0,
+            rows: 0,
+        });
+    };
     let staging = staging_dir(&plan.out, name);
     let _ = std::fs::remove_dir_all(&staging);
     let partitions = std::sync::Arc::new(Partitions::new(&plan.out, name, &schema, plan.format)?);
@@ -233,6 +215,44 @@ pub async fn export(
         days: written,
         rows,
     })
+}
+
+/// The days `plan` exports, given the stream's state; `None` when there is nothing new.
+fn days_to_export(
+    plan: &Plan,
+    previous: Option<&StreamState>,
+) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
+    let name = plan.stream.name();
+    let (start, end) = match plan.days {
+        DayRange::Range { start, end } => (start, end),
+        DayRange::SinceLastRun { lookback, end } => {
+            let last = previous.map(|p| p.last_day).ok_or_else(|| {
+                Error::new(format!(
+                    "no earlier export of {name} in {}: give --start-date and --end-date for the first run",
+                    plan.out.display()
+                ))
+            })?;
+            let start = last
+                .checked_add_days(Days::new(1))
+                .and_then(|d| d.checked_sub_days(Days::new(u64::from(lookback))))
+                .ok_or_else(|| Error::new("the lookback goes out of the calendar"))?;
+            (start, end)
+        }
+    };
+    if start > end {
+        return Ok(None);
+    }
+    if let Some(p) = previous {
+        if p.format != plan.format.extension() {
+            return Err(Error::new(format!(
+                "{} holds {name} as {}, not {}: use another directory",
+                plan.out.display(),
+                p.format,
+                plan.format.extension()
+            )));
+        }
+    }
+    Ok(Some((start, end)))
 }
 
 /// The days committed, and the state that claims them.

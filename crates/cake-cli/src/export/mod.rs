@@ -4,12 +4,14 @@
 
 pub(crate) mod args;
 
-use std::{collections::BTreeMap, io::IsTerminal, time::Instant};
+use std::{collections::BTreeMap, time::Instant};
 
 use cake_export::{export, DayRange, Plan, Stream, Tick};
 use chrono::NaiveDate;
 
-use crate::{cli::GlobalArgs, connect::connect, failure::Failure, output::Format};
+use crate::{
+    cli::GlobalArgs, connect::connect, failure::Failure, output::Format, progress::Progress,
+};
 use args::ExportArgs;
 
 /// The file format `--format` asks of an export: Parquet unless it says ndjson or csv.
@@ -90,25 +92,16 @@ pub(crate) async fn run(
         parameters,
     };
     let started = Instant::now();
-    let live = std::io::stderr().is_terminal();
+    // A bar of the days on stderr when it is a terminal; dropped on an error, it ends its line.
+    let progress = std::sync::Mutex::new(Progress::on_stderr());
     let summary = export(&client, &plan, |t: Tick| {
-        if live {
-            let rate = t.rows as f64 / started.elapsed().as_secs_f64().max(0.001);
-            eprint!(
-                "\r{}: {}/{} days, {} rows, {:.0} rows/s   ",
-                stream.name(),
-                t.days_done,
-                t.days,
-                t.rows,
-                rate
-            );
+        if let Some(p) = progress.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            p.days(t.days_done, t.days, t.rows);
         }
     })
     .await
     .map_err(|e| {
-        if live {
-            eprintln!();
-        }
+        drop(progress.lock().unwrap_or_else(|e| e.into_inner()).take());
         match e {
             cake_export::Error::Api(e) => Failure::from(e),
             cake_export::Error::Local(m) => {
@@ -116,8 +109,8 @@ pub(crate) async fn run(
             }
         }
     })?;
-    if live {
-        eprintln!();
+    if let Some(mut p) = progress.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        p.finish();
     }
     match summary.range {
         Some((start, end)) => eprintln!(
