@@ -44,6 +44,9 @@
 //! - `sim-scale [CLICKS ...]`: starts `cake serve --demo-scale` (release) at each count and
 //!   measures start-up time, resident memory and request rates, as BENCHMARKS.md reports them
 //!   (see `sim_scale`; the rates need `wrk`).
+//! - `export-bench [--reps N] [--scale CLICKS]`: `cake export` against `cake serve --demo-scale`
+//!   beside the SDK's own streaming rate over the same rows, and the lake checked against the
+//!   API, as BENCHMARKS.md reports it (see `export_bench`).
 //! - `ci [--no-test]`: everything CI runs, in order, stopping at the first failure: formatting,
 //!   the spec check, `literals`, `layers`, `spec-diff --base HEAD~1`, clippy, `deps`, `api --check`, cake-client's
 //!   rustdoc without warnings, `semver`, `cargo package` of the published crates (the SDK, its
@@ -53,6 +56,7 @@
 //!   itself); and `mutants --in-diff HEAD~1` when cargo-mutants is installed.
 
 mod contract_report;
+mod export_bench;
 mod layers;
 mod public_api;
 mod serde_features;
@@ -110,9 +114,11 @@ fn main() -> ExitCode {
             }
         }
         Some("contract-report") => contract_report::run(),
+        Some("export-bench") => export_bench_args(&args[1..])
+            .and_then(|(reps, scale)| export_bench::run(reps, scale)),
         Some("ci") => ci(args.get(1).map(String::as_str) == Some("--no-test")),
         _ => Err(
-            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] [--fail-on LEVEL] [--format FORMAT] | layers [CRATE_DIR ...] | codegen | api [--check] | contract [CARGO TEST ARGS] | contract-report | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | ci [--no-test]>".into(),
+            "usage: cargo xtask <spec [FILE] | spec-diff [--base GIT_REF] [--fail-on LEVEL] [--format FORMAT] | layers [CRATE_DIR ...] | codegen | api [--check] | contract [CARGO TEST ARGS] | contract-report | deps | consumer [--latest] | mutants [--in-diff GIT_REF] | semver | sim-scale [CLICKS ...] | export-bench [--reps N] [--scale CLICKS] | ci [--no-test]>".into(),
         ),
     };
     match result {
@@ -126,6 +132,23 @@ fn main() -> ExitCode {
 
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
+}
+
+/// `export-bench`'s `--reps N` (default 3) and `--scale CLICKS` (default 1,000,000).
+fn export_bench_args(args: &[String]) -> Result<(u32, u64), String> {
+    let (mut reps, mut scale) = (3u32, 1_000_000u64);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().map(String::as_str);
+        let bad =
+            || format!("export-bench takes --reps N and --scale CLICKS, not {flag} {value:?}");
+        match (flag.as_str(), value) {
+            ("--reps", Some(v)) => reps = v.parse().ok().filter(|n| *n > 0).ok_or_else(bad)?,
+            ("--scale", Some(v)) => scale = v.parse().map_err(|_| bad())?,
+            _ => return Err(bad()),
+        }
+    }
+    Ok((reps, scale))
 }
 
 fn root() -> PathBuf {
