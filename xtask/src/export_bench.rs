@@ -13,8 +13,10 @@
 //!   measures that: leave a few minutes between them.
 //!
 //! Each figure is the process's wall time from start to exit, and its peak resident memory
-//! when GNU `time` is at `/usr/bin/time` (Debian's `time` package). The ratio is the export's
-//! rate over the faster of the two SDK streams of the same repetition. Then `check_lake` reads
+//! when GNU `time` is at `/usr/bin/time` (Debian's `time` package). The ratios are the export's
+//! rate over the SDK's stream of the range, and over the faster of the SDK's two streams, of the
+//! same repetition. Then the peak memory of a month of clicks and of the year, with 1 and 4
+//! jobs; then `check_lake` reads
 //! the last repetition's lake (`--jobs 4`) back: the rows equal Get Click's and Get
 //! Conversions' totals, and payout per day equals the Offer Report's.
 //!
@@ -34,6 +36,17 @@ const END: &str = "2025-12-31";
 
 /// One process measured: seconds, and peak RSS in MiB when known.
 type Figure = (f64, Option<f64>);
+
+/// The rows `cake export` says it wrote (its last line on stderr).
+fn rows_exported(stderr: &str) -> Option<u64> {
+    stderr
+        .split("exported ")
+        .nth(1)?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
+}
 
 pub fn run(reps: u32, scale: u64) -> Result<(), String> {
     crate::cargo(&["build", "--release", "-p", "cake-cli"])?;
@@ -91,6 +104,25 @@ pub fn run(reps: u32, scale: u64) -> Result<(), String> {
         }
     }
     print_tables(&figures);
+    // Peak memory against the rows: a month of clicks beside the year's above.
+    println!("\nclicks, peak memory against the rows exported:\n");
+    println!("| | rows | `--jobs 1` MiB | `--jobs 4` MiB |");
+    println!("|---|---:|---:|---:|");
+    for (label, end) in [("January", "2025-01-31"), ("the year", END)] {
+        let mut row = (0, Vec::new());
+        for jobs in ["1", "4"] {
+            let mut export = Command::new(&cake);
+            export
+                .args(["export", "clicks", "--base-url", url.as_str(), "--out"])
+                .arg(out.join(format!("memory-{end}-{jobs}")))
+                .args(["--start-date", START, "--end-date", end, "--jobs", jobs]);
+            let ((_, rss), stderr) = measure_with_stderr(export, gnu_time)?;
+            row.0 = rows_exported(&stderr).unwrap_or_default();
+            row.1
+                .push(rss.map_or("-".to_string(), |m| format!("{m:.1}")));
+        }
+        println!("| {label} | {} | {} |", row.0, row.1.join(" | "));
+    }
     let checked = lake(&out, reps, 4);
     println!("\n$ check_lake {url} {} {START} {END}", checked.display());
     let status = Command::new(examples.join("check_lake"))
@@ -114,6 +146,11 @@ fn lake(out: &Path, rep: u32, jobs: u32) -> PathBuf {
 
 /// Runs `command` (its output discarded) and measures it; fails unless it exits 0.
 fn measure(command: Command, gnu_time: bool) -> Result<Figure, String> {
+    measure_with_stderr(command, gnu_time).map(|(figure, _)| figure)
+}
+
+/// [`measure`], and what the process wrote on stderr.
+fn measure_with_stderr(command: Command, gnu_time: bool) -> Result<(Figure, String), String> {
     let shown = format!("{command:?}");
     let rss_file = std::env::temp_dir().join(format!("export-bench-rss-{}", std::process::id()));
     let mut command = if gnu_time {
@@ -125,22 +162,23 @@ fn measure(command: Command, gnu_time: bool) -> Result<Figure, String> {
         command
     };
     let started = Instant::now();
-    let status = command
+    let output = command
         .env("CAKE_API_KEY", KEY)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
+        .stderr(Stdio::piped())
+        .output()
         .map_err(|e| format!("cannot run {shown}: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
-    if !status.success() {
-        return Err(format!("{shown} failed: {status}"));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        return Err(format!("{shown} failed: {}: {stderr}", output.status));
     }
     let rss = gnu_time
         .then(|| std::fs::read_to_string(&rss_file).ok())
         .flatten()
         .and_then(|text| text.trim().lines().last()?.trim().parse::<f64>().ok())
         .map(|kib| kib / 1024.0);
-    Ok((seconds, rss))
+    Ok(((seconds, rss), stderr))
 }
 
 fn print_tables(figures: &[Vec<Vec<Figure>>]) {
@@ -171,14 +209,23 @@ fn print_tables(figures: &[Vec<Vec<Figure>>]) {
                 .collect();
             println!("| {name} | {} |", cells.join(" | "));
         }
-        for (j, jobs) in JOBS.iter().enumerate() {
-            let ratios: Vec<String> = (0..reps)
-                .map(|r| {
-                    let baseline = figures[s][0][r].0.min(figures[s][1][r].0);
-                    format!("{:.2}", baseline / figures[s][2 + j][r].0)
-                })
-                .collect();
-            println!("| ratio, `--jobs {jobs}` | {} |", ratios.join(" | "));
+        for (baseline, name) in [
+            (false, "the SDK's stream of the range"),
+            (true, "the faster SDK stream"),
+        ] {
+            for (j, jobs) in JOBS.iter().enumerate() {
+                let ratios: Vec<String> = (0..reps)
+                    .map(|r| {
+                        let sdk = if baseline {
+                            figures[s][0][r].0.min(figures[s][1][r].0)
+                        } else {
+                            figures[s][0][r].0
+                        };
+                        format!("{:.2}", sdk / figures[s][2 + j][r].0)
+                    })
+                    .collect();
+                println!("| `--jobs {jobs}` over {name} | {} |", ratios.join(" | "));
+            }
         }
     }
 }
