@@ -189,7 +189,7 @@ fn print_tables(figures: &[Vec<Vec<Figure>>]) {
     for (s, stream) in STREAMS.iter().enumerate() {
         let reps = figures[s][0].len();
         println!(
-            "\n{stream}: seconds (peak MiB), then the export's rate over the SDK's faster stream\n"
+            "\n{stream}: seconds (peak MiB), then the export's rate over the SDK's stream of the range, and over the faster of the SDK's two streams\n"
         );
         println!(
             "| | {} |",
