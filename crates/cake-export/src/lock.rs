@@ -3,7 +3,8 @@
 //! under the directory's lock ([`directory`]), so that runs of different streams keep each
 //! other's progress. The locks are the operating system's advisory locks (`flock`) on the
 //! directories themselves, so they go with the process however it ends and leave no file
-//! behind. Elsewhere (Linux, macOS and FreeBSD have them) they do nothing.
+//! behind. Elsewhere (Linux, macOS and FreeBSD have them), and on a filesystem that refuses them
+//! as unsupported, they do nothing.
 
 use std::{fs::File, path::Path};
 
@@ -67,12 +68,23 @@ mod imp {
         match flock(dir, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(true),
             Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+            Err(e) if unsupported(e) => Ok(true),
             Err(e) => Err(e.into()),
         }
     }
 
     pub fn lock(dir: &File) -> std::io::Result<()> {
-        flock(dir, FlockOperation::LockExclusive).map_err(Into::into)
+        match flock(dir, FlockOperation::LockExclusive) {
+            Err(e) if !unsupported(e) => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// A filesystem that has no locks (an NFS mount without its lock service, some FUSE ones):
+    /// there the export runs unlocked, as on a platform without `flock`, rather than not at all.
+    fn unsupported(e: rustix::io::Errno) -> bool {
+        use rustix::io::Errno;
+        [Errno::NOLCK, Errno::OPNOTSUPP, Errno::NOSYS].contains(&e)
     }
 }
 
