@@ -88,6 +88,15 @@ pub struct Summary {
     pub rows: u64,
 }
 
+impl Summary {
+    /// A run that had no day to export.
+    pub const NOTHING: Summary = Summary {
+        range: None,
+        days: 0,
+        rows: 0,
+    };
+}
+
 /// The row schema of `stream`, from the spec the SDK was built from, checked against the SDK's
 /// columns.
 pub fn row_schema(stream: Stream) -> Result<RowSchema, Error> {
@@ -107,11 +116,7 @@ pub async fn export(
     let schema = row_schema(plan.stream)?;
     // Refused before anything is written (a first `--since-last-run`, another format)...
     if days_to_export(plan, State::read(&plan.out)?.streams.get(name))?.is_none() {
-        return Ok(Summary {
-            range: None,
-            days: 0,
-            rows: 0,
-        });
+        return Ok(Summary::NOTHING);
     }
     // ...then, one run of a stream into a directory at a time, from before it reads the state it
     // goes by to after it writes it for the last time.
@@ -120,11 +125,7 @@ pub async fn export(
     let _running = crate::lock::run(&dir, name)?;
     let previous = State::read(&plan.out)?.streams.get(name).cloned();
     let Some((start, end)) = days_to_export(plan, previous.as_ref())? else {
-        return Ok(Summary {
-            range: None,
-            days: 0,
-            rows: 0,
-        });
+        return Ok(Summary::NOTHING);
     };
     let staging = staging_dir(&plan.out, name);
     let _ = std::fs::remove_dir_all(&staging);
